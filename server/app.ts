@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Server } from 'socket.io';
+import type { IceServersResponse } from '../src/protocol/protocol.js';
+import type { ServerConfig } from './config.js';
+import { attachSignaling, type SignalingOptions } from './signaling.js';
+import { mintTurnCredential } from './turn-credentials.js';
+
+/** Files the server hands out: the built widget and the demo page. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STATIC_DIRS = { '/': join(ROOT, 'demo'), '/dist/': join(ROOT, 'dist') };
+
+/**
+ * Transport frames above this are dropped by Socket.IO with the connection; below it, payloads over the
+ * protocol's own limit still get a `payload-too-large` ack, which is the clear error clients should see.
+ */
+const MAX_FRAME_BYTES = 256 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+export interface CallServer {
+  http: HttpServer;
+  io: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface CallServerOptions {
+  log?: (message: string) => void;
+  relay?: SignalingOptions['relay'];
+}
+
+export async function startCallServer(config: ServerConfig, options: CallServerOptions = {}): Promise<CallServer> {
+  const log = options.log ?? (() => {});
+  const isAllowedOrigin = (origin: string | undefined) =>
+    config.allowedOrigins === '*' || origin === undefined || config.allowedOrigins.includes(origin);
+
+  const http = createServer((request, response) => {
+    handleHttp(request, response).catch((error) => {
+      log(`http error on ${request.url}: ${(error as Error).stack ?? error}`);
+      if (!response.headersSent) sendJson(response, 500, { error: 'internal' });
+      else response.destroy();
+    });
+  });
+
+  const io = new Server(http, {
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    // The origin check is done below, where a refused client gets a readable reason instead of a CORS failure.
+    cors: { origin: true },
+  });
+  io.use((socket, next) => {
+    const origin = socket.handshake.headers.origin;
+    if (!isAllowedOrigin(origin)) return next(new Error(`origin-not-allowed: ${origin} may not use this server`));
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (token !== undefined && (typeof token !== 'string' || token.length > 4096)) {
+      return next(new Error('invalid-token: auth.token must be a string of at most 4096 characters'));
+    }
+    next();
+  });
+  const rooms = attachSignaling(io, {
+    signalRate: config.signalRate,
+    signalBurst: config.signalBurst,
+    log,
+    relay: options.relay,
+  });
+
+  async function handleHttp(request: IncomingMessage, response: ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const origin = request.headers.origin;
+    if (url.pathname === '/healthz') {
+      return sendJson(response, 200, {
+        status: 'ok',
+        rooms: rooms.roomCount,
+        connections: io.engine.clientsCount,
+        uptimeSeconds: Math.round(process.uptime()),
+      });
+    }
+    if (url.pathname === '/ice-servers') {
+      if (!isAllowedOrigin(origin)) return sendJson(response, 403, { error: `origin ${origin} is not allowed` });
+      if (origin) {
+        response.setHeader('Access-Control-Allow-Origin', origin);
+        response.setHeader('Vary', 'Origin');
+        response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        response.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
+      }
+      if (request.method === 'OPTIONS') return void response.writeHead(204).end();
+      if (request.method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' });
+      response.setHeader('Cache-Control', 'no-store');
+      return sendJson(response, 200, iceServersFor(config));
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
+    // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS.
+    const path = url.pathname === '/call-widget.js' ? '/dist/call-widget.js' : url.pathname;
+    return serveStatic(path === '/' ? '/index.html' : path, response);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const displayHost = host === '0.0.0.0' || host === '[::]' ? 'localhost' : host;
+
+  return {
+    http,
+    io,
+    url: `http://${displayHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}
+
+function iceServersFor(config: ServerConfig): IceServersResponse {
+  if (!config.turn) return { iceServers: config.iceServers, ttl: 86_400 };
+  const { username, credential } = mintTurnCredential(
+    config.turn.secret,
+    randomBytes(6).toString('base64url'),
+    config.turn.ttlSeconds,
+  );
+  return {
+    iceServers: [...config.iceServers, { urls: config.turn.urls, username, credential }],
+    ttl: config.turn.ttlSeconds,
+  };
+}
+
+async function serveStatic(path: string, response: ServerResponse) {
+  const [prefix, dir] = path.startsWith('/dist/') ? ['/dist/', STATIC_DIRS['/dist/']] : ['/', STATIC_DIRS['/']];
+  const file = normalize(join(dir, decodeURIComponent(path.slice(prefix.length))));
+  if (!file.startsWith(dir + sep)) return sendJson(response, 404, { error: 'not found' });
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch {
+    const hint = prefix === '/dist/' ? ' (run `npm run build` first)' : '';
+    return sendJson(response, 404, { error: `not found${hint}` });
+  }
+  response.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'Access-Control-Allow-Origin': '*',
+    'Cache-Control': 'no-cache',
+  });
+  response.end(body);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown) {
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}

@@ -1,0 +1,128 @@
+import type { Server, Socket } from 'socket.io';
+import {
+  ErrorCode,
+  JoinRequest,
+  MAX_PAYLOAD_CHARS,
+  PROTOCOL_VERSION,
+  RelayedMessages,
+  isRelayedEvent,
+  parse,
+  payloadSize,
+  protocolError,
+  type Ack,
+  type JoinResult,
+  type RelayedEvent,
+} from '../src/protocol/protocol.js';
+import { TokenBucket } from './rate-limit.js';
+import { RoomRegistry, describePeer, type Participant } from './rooms.js';
+
+export interface SignalingOptions {
+  signalRate: number;
+  signalBurst: number;
+  log?: (message: string) => void;
+  /**
+   * Test hook: decides when (and in which order) a relayed message reaches the peer. Tests use it to delay
+   * or reorder descriptions and candidates; production servers deliver at once.
+   */
+  relay?: (event: RelayedEvent, payload: Record<string, unknown>, deliver: () => void) => void;
+}
+
+type AckFn = (response: Ack<Record<string, unknown>>) => void;
+
+/**
+ * Attaches the call-widget protocol to a Socket.IO server. Every inbound event passes the same gate: rate
+ * limit, size limit, schema; a client can never crash the server or reach its peer with something invalid.
+ */
+export function attachSignaling(io: Server, options: SignalingOptions): RoomRegistry {
+  const rooms = new RoomRegistry();
+  const log = options.log ?? (() => {});
+
+  io.on('connection', (socket: Socket) => {
+    const bucket = new TokenBucket(options.signalRate, options.signalBurst);
+    let self: Participant | null = null;
+    let warnedRate = false;
+
+    const leave = (reason: 'left' | 'disconnected') => {
+      if (!self) return;
+      const peer = rooms.leave(self);
+      if (peer) io.to(peer.socketId).emit('peer-left', { peerId: self.id, reason });
+      self = null;
+    };
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as AckFn) : undefined;
+      const name = String(event);
+      const reply = (response: Ack<Record<string, unknown>>) => {
+        if (ack) ack(response);
+        else if (!response.ok) socket.emit('protocol-error', { ...response.error, event: name.slice(0, 64) });
+      };
+      try {
+        if (!bucket.take()) {
+          if (!warnedRate) log(`rate limit: ${socket.id} is sending faster than ${options.signalRate}/s`);
+          warnedRate = true;
+          return reply(protocolError(ErrorCode.RateLimited, 'Too many messages; slow down.'));
+        }
+        if (args.length > 1) {
+          return reply(protocolError(ErrorCode.InvalidPayload, `${name} takes one payload object`));
+        }
+        const payload = args[0];
+        if (payloadSize(payload) > MAX_PAYLOAD_CHARS) {
+          return reply(protocolError(ErrorCode.PayloadTooLarge, `Payload exceeds ${MAX_PAYLOAD_CHARS} characters.`));
+        }
+        if (name === 'join') return reply(join(payload));
+        if (name === 'leave') {
+          if (!self) return reply(protocolError(ErrorCode.NotInRoom, 'Not in a room.'));
+          leave('left');
+          return reply({ ok: true });
+        }
+        if (isRelayedEvent(name)) return reply(relay(name, payload));
+        return reply(protocolError(ErrorCode.UnknownEvent, `Unknown event ${JSON.stringify(name.slice(0, 64))}.`));
+      } catch (error) {
+        log(`error handling ${name.slice(0, 64)} from ${socket.id}: ${(error as Error).stack ?? error}`);
+        reply(protocolError(ErrorCode.Internal, 'The server could not handle this message.'));
+      }
+    });
+
+    socket.on('disconnect', () => leave('disconnected'));
+
+    function join(payload: unknown): Ack<JoinResult> {
+      // Check the version before the rest so an old client learns the real reason, not a schema detail.
+      const version = (payload as { v?: unknown } | null)?.v;
+      if (typeof payload === 'object' && payload !== null && version !== PROTOCOL_VERSION) {
+        return protocolError(
+          ErrorCode.UnsupportedVersion,
+          `This server speaks protocol version ${PROTOCOL_VERSION}; the client sent ${JSON.stringify(version ?? null)}.`,
+        );
+      }
+      const request = parse(JoinRequest, payload);
+      if (!request.ok) return request;
+      if (self) return protocolError(ErrorCode.AlreadyJoined, `Already in room ${JSON.stringify(self.room)}.`);
+      const outcome = rooms.join(request.value.room, socket.id, request.value.displayName);
+      if (!outcome.ok) return protocolError(ErrorCode.RoomFull, 'This room already has two participants.');
+      self = outcome.self;
+      if (outcome.peer) io.to(outcome.peer.socketId).emit('peer-joined', { peer: describePeer(self) });
+      return {
+        ok: true,
+        id: self.id,
+        peer: outcome.peer ? describePeer(outcome.peer) : null,
+        polite: self.polite,
+      };
+    }
+
+    function relay(event: RelayedEvent, payload: unknown): Ack {
+      if (!self) return protocolError(ErrorCode.NotInRoom, `Join a room before sending ${event}.`);
+      const message = parse(RelayedMessages[event], payload);
+      if (!message.ok) return message;
+      const peer = rooms.peerOf(self);
+      if (!peer) return protocolError(ErrorCode.NoPeer, 'Nobody else is in the room.');
+      const outgoing = { ...message.value, from: self.id } as Record<string, unknown>;
+      // Emitting to a socket that has gone in the meantime is a no-op, so a held-back message is safe to deliver.
+      const deliver = () => io.to(peer.socketId).emit(event, outgoing);
+      if (options.relay) options.relay(event, outgoing, deliver);
+      else deliver();
+      return { ok: true };
+    }
+  });
+
+  return rooms;
+}

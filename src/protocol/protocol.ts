@@ -1,0 +1,232 @@
+/**
+ * The call-widget signaling protocol: the one definition of every Socket.IO event, its payload and its
+ * validation, imported by the widget and by the reference server alike. docs/PROTOCOL.md describes it
+ * in prose for implementers in other languages; the two must change together.
+ */
+import * as v from 'valibot';
+
+/** Sent by the client in `join`; a server that speaks another version answers `unsupported-version`. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Largest serialized payload accepted for one event. An SDP for audio+video with simulcast stays well under
+ * 16 KB; 64 KB leaves room for many codecs and still keeps a flood cheap to reject.
+ */
+export const MAX_PAYLOAD_CHARS = 64 * 1024;
+
+/** Every error code that can appear in an ack, a `protocol-error` event or a widget `call-error`. */
+export const ErrorCode = {
+  // Sent by the server.
+  InvalidPayload: 'invalid-payload',
+  PayloadTooLarge: 'payload-too-large',
+  UnknownEvent: 'unknown-event',
+  UnsupportedVersion: 'unsupported-version',
+  NotInRoom: 'not-in-room',
+  AlreadyJoined: 'already-joined',
+  RoomFull: 'room-full',
+  NoPeer: 'no-peer',
+  RateLimited: 'rate-limited',
+  Internal: 'internal',
+  // Raised by the widget itself.
+  InvalidAttribute: 'invalid-attribute',
+  SignalingUnreachable: 'signaling-unreachable',
+  SignalingLost: 'signaling-lost',
+  PermissionDenied: 'permission-denied',
+  NoDevices: 'no-devices',
+  DeviceInUse: 'device-in-use',
+  InsecureContext: 'insecure-context',
+  MediaError: 'media-error',
+  IceServersUnavailable: 'ice-servers-unavailable',
+  IceFailed: 'ice-failed',
+  NegotiationFailed: 'negotiation-failed',
+  Protocol: 'protocol',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The shape of every ack: success with a result, or a failure the sender can show or act on. */
+export type Ack<T = object> = ({ ok: true } & T) | { ok: false; error: ProtocolError };
+
+// ---------------------------------------------------------------------------------------------------------
+// Building blocks
+
+const boundedString = (max: number, what: string) =>
+  v.pipe(v.string(`${what} must be a string`), v.maxLength(max, `${what} must be at most ${max} characters`));
+
+/** Room names appear in URLs and logs, so they are restricted to characters that need no escaping. */
+export const RoomName = v.pipe(
+  v.string('room must be a string'),
+  v.regex(/^[A-Za-z0-9._~:-]{1,128}$/, 'room must be 1-128 characters of A-Z a-z 0-9 . _ ~ : -'),
+);
+
+export const ParticipantId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'invalid participant id'));
+
+/** Chosen by the caller for each call so that late messages of an earlier call can be told apart. */
+export const CallId = v.pipe(
+  v.string('callId must be a string'),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'callId must be 1-64 characters of A-Z a-z 0-9 _ -'),
+);
+
+export const DisplayName = boundedString(64, 'displayName');
+
+export const MediaKind = v.picklist(['video', 'audio'], 'media must be "video" or "audio"');
+export type MediaKind = v.InferOutput<typeof MediaKind>;
+
+export const SessionDescription = v.object({
+  type: v.picklist(['offer', 'answer'], 'description.type must be "offer" or "answer"'),
+  sdp: boundedString(MAX_PAYLOAD_CHARS - 1024, 'description.sdp'),
+});
+
+/** `RTCIceCandidateInit`; an empty `candidate` string is the end-of-candidates marker. */
+export const IceCandidate = v.object({
+  candidate: boundedString(1024, 'candidate.candidate'),
+  sdpMid: v.optional(v.nullable(boundedString(64, 'candidate.sdpMid'))),
+  sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024)))),
+  usernameFragment: v.optional(v.nullable(boundedString(256, 'candidate.usernameFragment'))),
+});
+
+const Peer = v.object({ id: ParticipantId, displayName: v.optional(DisplayName) });
+export type Peer = v.InferOutput<typeof Peer>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Client to server
+
+export const JoinRequest = v.object({
+  v: v.pipe(v.number('v (protocol version) must be a number'), v.integer()),
+  room: RoomName,
+  displayName: v.optional(DisplayName),
+});
+export type JoinRequest = v.InferOutput<typeof JoinRequest>;
+
+export const JoinResult = v.object({
+  id: ParticipantId,
+  /** The participant already in the room, if any. */
+  peer: v.nullable(Peer),
+  /** Role in perfect negotiation: the polite side yields when both send an offer at once. */
+  polite: v.boolean(),
+});
+export type JoinResult = v.InferOutput<typeof JoinResult>;
+
+export const LeaveRequest = v.optional(v.object({}));
+
+/**
+ * Messages the server relays verbatim (after validation, unknown fields dropped) to the other participant
+ * of the sender's room, adding `from`. Call control first, then the negotiation itself.
+ */
+export const RelayedMessages = {
+  invite: v.object({ callId: CallId, media: MediaKind }),
+  accept: v.object({ callId: CallId }),
+  decline: v.object({ callId: CallId, reason: v.optional(v.picklist(['declined', 'busy'])) }),
+  cancel: v.object({ callId: CallId, reason: v.optional(v.picklist(['canceled', 'no-answer'])) }),
+  hangup: v.object({ callId: CallId }),
+  description: v.object({ callId: CallId, description: SessionDescription }),
+  candidate: v.object({ callId: CallId, candidate: IceCandidate }),
+} as const;
+export type RelayedEvent = keyof typeof RelayedMessages;
+export type RelayedPayload<E extends RelayedEvent> = v.InferOutput<(typeof RelayedMessages)[E]>;
+/** What the receiving side gets: the payload plus the sender's participant id. */
+export type Relayed<E extends RelayedEvent> = RelayedPayload<E> & { from: string };
+
+export const RELAYED_EVENTS = Object.keys(RelayedMessages) as RelayedEvent[];
+
+export const isRelayedEvent = (name: string): name is RelayedEvent =>
+  Object.prototype.hasOwnProperty.call(RelayedMessages, name);
+
+// ---------------------------------------------------------------------------------------------------------
+// Server to client
+
+export const PeerJoined = v.object({ peer: Peer });
+export type PeerJoined = v.InferOutput<typeof PeerJoined>;
+
+export const PeerLeft = v.object({
+  peerId: ParticipantId,
+  reason: v.picklist(['left', 'disconnected']),
+});
+export type PeerLeft = v.InferOutput<typeof PeerLeft>;
+
+export const ProtocolErrorEvent = v.object({
+  code: v.string(),
+  message: v.string(),
+  event: v.optional(v.string()),
+});
+
+/** Incoming (server to client) events and their schemas, for the widget's validation. */
+export const ServerMessages = {
+  'peer-joined': PeerJoined,
+  'peer-left': PeerLeft,
+  'protocol-error': ProtocolErrorEvent,
+  ...Object.fromEntries(
+    RELAYED_EVENTS.map((name) => [name, v.object({ ...RelayedMessages[name].entries, from: ParticipantId })]),
+  ),
+} as Record<string, v.GenericSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP: GET /ice-servers, and the widget's `ice-servers` attribute
+
+const IceUrl = v.pipe(
+  v.string('an ICE server URL must be a string'),
+  v.regex(/^(stun|stuns|turn|turns):\S+$/, 'must be a stun:, stuns:, turn: or turns: URL'),
+);
+
+/** `RTCIceServer`, with the rule browsers enforce up front: a TURN server needs a username and credential. */
+export const IceServer = v.pipe(
+  v.object({
+    urls: v.union([IceUrl, v.pipe(v.array(IceUrl), v.minLength(1, 'urls must not be empty'))], 'urls must be a URL or an array of URLs'),
+    username: v.optional(boundedString(512, 'username')),
+    credential: v.optional(boundedString(512, 'credential')),
+  }),
+  v.check(
+    (server) =>
+      ![server.urls].flat().some((url) => url.startsWith('turn')) ||
+      (server.username !== undefined && server.credential !== undefined),
+    'a turn: or turns: server needs a username and a credential',
+  ),
+);
+export type IceServer = v.InferOutput<typeof IceServer>;
+
+export const IceServerList = v.array(IceServer, 'expected an array of RTCIceServer objects');
+
+/** The body of `GET /ice-servers`; `ttl` is how many seconds the credentials in it stay valid. */
+export const IceServersResponse = v.object({
+  iceServers: IceServerList,
+  ttl: v.optional(v.pipe(v.number(), v.minValue(0))),
+});
+export type IceServersResponse = v.InferOutput<typeof IceServersResponse>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation helpers shared by both ends
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+
+/** Validates `input` against `schema`; the error message names the first problem and where it is. */
+export function parse<S extends v.GenericSchema>(schema: S, input: unknown): Parsed<v.InferOutput<S>> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((item) => String(item.key)).join('.');
+  return {
+    ok: false,
+    error: {
+      code: ErrorCode.InvalidPayload,
+      message: path ? `${path}: ${issue.message}` : issue.message,
+    },
+  };
+}
+
+/** Size of a payload as it travels (JSON), without throwing on cycles or BigInts. */
+export function payloadSize(payload: unknown): number {
+  try {
+    return JSON.stringify(payload)?.length ?? 0;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+export const protocolError = (code: ErrorCode, message: string): { ok: false; error: ProtocolError } => ({
+  ok: false,
+  error: { code, message },
+});
