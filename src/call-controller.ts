@@ -1,0 +1,100 @@
+/**
+ * Bridges a `CallSession` to a Lit host: keeps what the element renders (state, streams, peer, last error)
+ * and turns session callbacks into DOM events and re-renders.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { CallMachine, type CallReason, type CallState, type CallTransition } from './core/call-machine.js';
+import { CallSession, type CallErrorInfo, type CallSessionConfig } from './core/call-session.js';
+import { CallErrorEvent, CallStateChangeEvent } from './events.js';
+import { ErrorCode, type Peer } from './protocol/protocol.js';
+
+export class CallController implements ReactiveController {
+  readonly #host: ReactiveControllerHost & HTMLElement;
+  #session: CallSession | null = null;
+  /** The element's one state machine; each session (one per room and server) drives it in turn. */
+  readonly machine = new CallMachine();
+
+  localStream: MediaStream | null = null;
+  remoteStream: MediaStream | null = null;
+  peer: Peer | null = null;
+  /** The last fatal error, shown until the next state change away from `failed`. */
+  error: CallErrorInfo | null = null;
+
+  constructor(host: ReactiveControllerHost & HTMLElement) {
+    this.#host = host;
+    host.addController(this);
+    this.machine.subscribe((t) => this.#onTransition(t));
+  }
+
+  get session(): CallSession | null {
+    return this.#session;
+  }
+
+  get state(): CallState {
+    return this.machine.state;
+  }
+
+  get reason(): CallReason | undefined {
+    return this.machine.reason;
+  }
+
+  /** (Re)starts the session for this configuration: leaves any previous room first. */
+  start(config: CallSessionConfig): void {
+    this.stop();
+    this.error = null;
+    this.machine.send('leave'); // out of `failed`, so the new session can join
+    const session: CallSession = new CallSession(config, {
+      onError: (e) => this.#session === session && this.#onError(e),
+      onLocalStream: (s) => this.#session === session && this.#set(() => (this.localStream = s)),
+      onRemoteStream: (s) => this.#session === session && this.#set(() => (this.remoteStream = s)),
+      onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
+    }, this.machine);
+    this.#session = session;
+    void session.start();
+  }
+
+  stop(): void {
+    const session = this.#session;
+    if (!session) return;
+    session.stop();
+    this.#session = null;
+    this.localStream = this.remoteStream = this.peer = null;
+    this.#host.requestUpdate();
+  }
+
+  /** An attribute is wrong: no session can run, and the page is told which attribute and why. */
+  failConfiguration(message: string): void {
+    this.stop();
+    this.machine.send('leave');
+    this.#onError({ code: ErrorCode.InvalidAttribute, message, fatal: true });
+    this.machine.send('fail', 'invalid-attribute');
+  }
+
+  hostDisconnected(): void {
+    this.stop();
+  }
+
+  #onTransition(transition: CallTransition): void {
+    if (transition.state !== 'failed') this.error = null;
+    this.#host.requestUpdate();
+    this.#host.dispatchEvent(
+      new CallStateChangeEvent({
+        state: transition.state,
+        previous: transition.previous,
+        ...(transition.reason && { reason: transition.reason }),
+      }),
+    );
+  }
+
+  #onError(error: CallErrorInfo): void {
+    if (error.fatal) this.error = error;
+    else console.warn(`[call-widget] ${error.code}: ${error.message}`);
+    this.#host.requestUpdate();
+    this.#host.dispatchEvent(new CallErrorEvent({ code: error.code, message: error.message, fatal: error.fatal }));
+  }
+
+  #set(apply: () => void): void {
+    apply();
+    this.#host.requestUpdate();
+  }
+}

@@ -1,0 +1,222 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { CallController } from './call-controller.js';
+import { styles } from './call-widget.styles.js';
+import type { CallReason, CallState } from './core/call-machine.js';
+import { resolveWidgetConfig } from './core/widget-config.js';
+import { statusText } from './messages.js';
+
+/** Changing any of these means another room or server, or other credentials: the session restarts. */
+const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'token', 'displayName'] as const;
+/** These apply from the next call on, without leaving the room. */
+const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout'] as const;
+
+/**
+ * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
+ * can call each other.
+ *
+ * @attr signaling-url - Required. Base URL of the Socket.IO signaling server (http, https, ws or wss).
+ * @attr room - Required. Room name: 1-128 characters of `A-Z a-z 0-9 . _ ~ : -`. Two participants at most.
+ * @attr ice-servers-url - URL returning `{iceServers, ttl}` (or a bare array); fetched with `token` as Bearer.
+ * @attr ice-servers - JSON array of `RTCIceServer`, used when `ice-servers-url` is absent or fails.
+ * @attr ice-transport-policy - `all` (default) or `relay` (TURN only: hides network addresses from the peer).
+ * @attr token - Sent in the Socket.IO handshake `auth.token` and as `Authorization: Bearer` to the ICE endpoint.
+ * @attr display-name - Shown to the other participant (at most 64 characters).
+ * @attr media - `video` (default) or `audio`.
+ * @attr auto-answer - Boolean: accept incoming calls without asking.
+ * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30).
+ * @attr state - Read-only, reflected: the call state (see `state`).
+ *
+ * @fires call-state-change - `{state, previous, reason?}`: the call state changed.
+ * @fires call-error - `{code, message, fatal}`: something went wrong; `fatal` says whether the call went on.
+ *
+ * @csspart stage - The video area.
+ * @csspart remote-video - The other participant's video.
+ * @csspart local-video - Your own camera preview.
+ * @csspart status - The status line (a live region).
+ * @csspart controls - The button row.
+ * @csspart call-button - Places a call.
+ * @csspart accept-button - Accepts an incoming call.
+ * @csspart decline-button - Declines an incoming call.
+ * @csspart hangup-button - Ends or cancels the call.
+ * @csspart retry-button - Joins again after a failure.
+ *
+ * @cssproperty [--call-widget-background=#111827] - Background of the widget.
+ * @cssproperty [--call-widget-foreground=#f9fafb] - Text color.
+ * @cssproperty [--call-widget-accent=#16a34a] - Call and accept buttons.
+ * @cssproperty [--call-widget-danger=#dc2626] - Decline and hang-up buttons.
+ * @cssproperty [--call-widget-radius=12px] - Corner radius.
+ * @cssproperty [--call-widget-gap=8px] - Spacing unit.
+ * @cssproperty [--call-widget-font=system-ui, sans-serif] - Font family.
+ * @cssproperty [--call-widget-aspect-ratio=16 / 9] - Aspect ratio of the video area.
+ * @cssproperty [--call-widget-local-size=28%] - Width of the local preview.
+ */
+@customElement('call-widget')
+export class CallWidget extends LitElement {
+  static override styles = styles;
+
+  @property({ attribute: 'signaling-url', reflect: true }) signalingUrl = '';
+  @property({ reflect: true }) room = '';
+  @property({ attribute: 'ice-servers-url' }) iceServersUrl = '';
+  @property({ attribute: 'ice-servers' }) iceServers = '';
+  @property({ attribute: 'ice-transport-policy', reflect: true }) iceTransportPolicy: 'all' | 'relay' = 'all';
+  /** Not reflected: a credential has no business in the DOM where other scripts and extensions read it. */
+  @property({ attribute: 'token' }) token = '';
+  @property({ attribute: 'display-name', reflect: true }) displayName = '';
+  @property({ reflect: true }) media: 'video' | 'audio' = 'video';
+  @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) autoAnswer = false;
+  @property({ attribute: 'ring-timeout' }) ringTimeout = '';
+
+  readonly #call = new CallController(this);
+
+  /**
+   * The call state: `idle`, `joining`, `waiting`, `ready`, `calling`, `ringing`, `connecting`,
+   * `connected`, `ended` or `failed`. Read-only; reflected to the `state` attribute.
+   */
+  get state(): CallState {
+    return this.#call.state;
+  }
+
+  /** Why the current state was entered (`no-answer`, `peer-hangup`, `ice-failed`, ...), if known. */
+  get reason(): CallReason | undefined {
+    return this.#call.reason;
+  }
+
+  /** The underlying `RTCPeerConnection` of the current call, for diagnostics (`getStats()`). */
+  get peerConnection(): RTCPeerConnection | null {
+    return this.#call.session?.peerConnection ?? null;
+  }
+
+  /** Places a call to the other participant (when `state` is `ready` or `ended`). */
+  call(): Promise<void> {
+    return this.#call.session?.call() ?? Promise.resolve();
+  }
+
+  /** Accepts the incoming call (when `state` is `ringing`). */
+  accept(): Promise<void> {
+    return this.#call.session?.accept() ?? Promise.resolve();
+  }
+
+  /** Declines the incoming call. */
+  decline(): void {
+    this.#call.session?.decline();
+  }
+
+  /** Ends the call: hangs up, cancels an outgoing ring, or declines an incoming one. */
+  hangUp(): void {
+    this.#call.session?.hangUp();
+  }
+
+  /** Leaves the room and joins it again (after a failure, or to pick up changed settings). */
+  rejoin(): void {
+    this.#startOrFail();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Re-attached after a move in the DOM: hostDisconnected stopped the session, so start a new one.
+    if (this.hasUpdated) this.#startOrFail();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.hasUpdated || SESSION_ATTRIBUTES.some((name) => changed.has(name))) {
+      this.#startOrFail();
+    } else if (CALL_ATTRIBUTES.some((name) => changed.has(name))) {
+      const resolved = this.#resolve();
+      if (!resolved.ok) this.#call.failConfiguration(resolved.message);
+      else if (this.#call.session) this.#call.session.update(resolved.config);
+      else this.#call.start(resolved.config);
+    }
+  }
+
+  protected override updated(): void {
+    // `state` is owned by the state machine, so it is reflected by hand rather than declared a property.
+    if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
+  }
+
+  #resolve() {
+    return resolveWidgetConfig({
+      signalingUrl: this.signalingUrl,
+      room: this.room,
+      iceServersUrl: this.iceServersUrl,
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.iceTransportPolicy,
+      token: this.token,
+      displayName: this.displayName,
+      media: this.media,
+      autoAnswer: this.autoAnswer,
+      ringTimeout: this.ringTimeout,
+    });
+  }
+
+  #startOrFail(): void {
+    const resolved = this.#resolve();
+    if (resolved.ok) this.#call.start(resolved.config);
+    else this.#call.failConfiguration(resolved.message);
+  }
+
+  protected override render() {
+    const { state, reason, error, peer, localStream, remoteStream } = this.#call;
+    const status = error ? error.message : statusText(state, reason, peer?.displayName);
+    return html`
+      <div part="stage">
+        <video
+          part="remote-video"
+          class=${remoteStream ? '' : 'empty'}
+          .srcObject=${remoteStream}
+          autoplay
+          playsinline
+          aria-label=${peer?.displayName ? `Video of ${peer.displayName}` : 'Video of the other person'}
+        ></video>
+        <video
+          part="local-video"
+          class=${localStream ? '' : 'empty'}
+          .srcObject=${localStream}
+          .muted=${true}
+          autoplay
+          playsinline
+          aria-label="Your camera"
+        ></video>
+      </div>
+      <p part="status" class=${state} role="status" aria-live="polite">${status}</p>
+      <div part="controls">${this.#renderControls(state)}</div>
+    `;
+  }
+
+  #renderControls(state: CallState) {
+    switch (state) {
+      case 'ready':
+      case 'ended':
+        return this.#call.peer
+          ? html`<button part="call-button" @click=${() => this.call()}>Call</button>`
+          : nothing;
+      case 'ringing':
+        return html`
+          <button part="accept-button" @click=${() => this.accept()}>Accept</button>
+          <button part="decline-button" @click=${() => this.decline()}>Decline</button>
+        `;
+      case 'calling':
+      case 'connecting':
+      case 'connected':
+        return html`<button part="hangup-button" @click=${() => this.hangUp()}>
+          ${state === 'calling' ? 'Cancel' : 'Hang up'}
+        </button>`;
+      case 'failed':
+        return this.error?.code === 'invalid-attribute'
+          ? nothing
+          : html`<button part="retry-button" @click=${() => this.rejoin()}>Try again</button>`;
+      default:
+        return nothing;
+    }
+  }
+
+  private get error() {
+    return this.#call.error;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'call-widget': CallWidget;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The call's one state machine. Every state the widget can be in, and every transition between them, is in
+ * the table below; the element's `state` attribute, its UI and its events all read from here.
+ */
+
+export const CALL_STATES = [
+  'idle', // not started, or left the room
+  'joining', // connecting to signaling and joining the room
+  'waiting', // in the room, nobody else there
+  'ready', // the peer is in the room; a call can be placed
+  'calling', // outgoing call ringing at the peer
+  'ringing', // incoming call waiting for accept or decline
+  'connecting', // call accepted; negotiating media
+  'connected', // media flowing
+  'ended', // a call ended normally; another can be placed
+  'failed', // something went wrong; see the reason and the call-error event
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+/** What happened: the inputs of the machine. */
+export type CallInput =
+  | 'join'
+  | 'joined-alone'
+  | 'joined-with-peer'
+  | 'peer-joined'
+  | 'peer-left'
+  | 'call'
+  | 'invited'
+  | 'accept'
+  | 'accepted'
+  | 'end' // any normal end of a call: hang-up, decline, cancel, no answer
+  | 'media-connected'
+  | 'fail'
+  | 'leave';
+
+/** Why a state was entered, carried in `call-state-change`. */
+export type CallReason =
+  | 'hangup' // this side hung up
+  | 'peer-hangup'
+  | 'declined' // this side declined
+  | 'peer-declined'
+  | 'busy' // the peer was already in a call
+  | 'canceled' // this side canceled its outgoing call
+  | 'peer-canceled'
+  | 'no-answer' // the ring timeout passed
+  | 'peer-left'
+  | 'ice-failed'
+  | 'signaling'
+  | 'media'
+  | 'room-full'
+  | 'invalid-attribute'
+  | 'protocol';
+
+const IN_CALL = ['calling', 'ringing', 'connecting', 'connected'] as const;
+
+/**
+ * `TRANSITIONS[state][input]` is the next state; a missing entry means the input is not allowed there and is
+ * ignored. Where the next state depends on whether the peer is present, it is resolved by the session's
+ * input choice (`joined-alone` / `joined-with-peer`) or by `end`/`peer-left` below.
+ */
+const TRANSITIONS: Record<CallState, Partial<Record<CallInput, CallState>>> = {
+  idle: { join: 'joining', fail: 'failed' },
+  joining: { 'joined-alone': 'waiting', 'joined-with-peer': 'ready', fail: 'failed', leave: 'idle' },
+  waiting: { 'peer-joined': 'ready', fail: 'failed', leave: 'idle' },
+  ready: { 'peer-left': 'waiting', call: 'calling', invited: 'ringing', fail: 'failed', leave: 'idle' },
+  // `accept` in `calling`: both sides called at once and the polite side accepts the other's call instead.
+  calling: { accepted: 'connecting', accept: 'connecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
+  ringing: { accept: 'connecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
+  connecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
+  connected: { end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
+  ended: { 'peer-left': 'waiting', 'peer-joined': 'ready', call: 'calling', invited: 'ringing', fail: 'failed', leave: 'idle' },
+  failed: { join: 'joining', leave: 'idle' },
+};
+
+export const isInCall = (state: CallState): boolean => (IN_CALL as readonly CallState[]).includes(state);
+
+export interface CallTransition {
+  state: CallState;
+  previous: CallState;
+  input: CallInput;
+  reason?: CallReason;
+}
+
+export class CallMachine {
+  #state: CallState = 'idle';
+  #reason: CallReason | undefined;
+  readonly #listeners = new Set<(transition: CallTransition) => void>();
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** Why the current state was entered, if a reason was given. */
+  get reason(): CallReason | undefined {
+    return this.#reason;
+  }
+
+  can(input: CallInput): boolean {
+    return TRANSITIONS[this.#state][input] !== undefined;
+  }
+
+  /** Applies an input; returns false (and changes nothing) when the current state does not accept it. */
+  send(input: CallInput, reason?: CallReason): boolean {
+    const next = TRANSITIONS[this.#state][input];
+    if (next === undefined) return false;
+    const previous = this.#state;
+    this.#state = next;
+    this.#reason = reason;
+    const transition: CallTransition = { state: next, previous, input, ...(reason && { reason }) };
+    for (const listener of this.#listeners) listener(transition);
+    return true;
+  }
+
+  subscribe(listener: (transition: CallTransition) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * One widget's life in a room: signaling, the call state machine, local media and the peer connection,
+ * tied together. No DOM and no Lit: the element only renders what this reports and forwards user intent.
+ */
+import { ErrorCode, type IceServer, type MediaKind, type Peer, type ProtocolError } from '../protocol/protocol.js';
+import { CallMachine, isInCall, type CallInput, type CallReason } from './call-machine.js';
+import { IceServerProvider } from './ice-servers.js';
+import { MediaAccessError, getLocalMedia, stopMedia } from './local-media.js';
+import { Negotiator, type NegotiationSignal } from './negotiator.js';
+import { SignalingClient, SignalingError, type ServerMessage } from './signaling-client.js';
+
+export const DEFAULT_RING_TIMEOUT_MS = 30_000;
+/**
+ * The browser may sit in ICE `checking` for good when no candidate pair ever forms; this bounds the wait.
+ * Generous enough for TURN over TCP on a slow link.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
+/** The callee's own bound on ringing, in case the caller vanishes without a cancel reaching us. */
+const RING_GRACE_MS = 5_000;
+
+export interface CallSessionConfig {
+  signalingUrl: string;
+  room: string;
+  token?: string;
+  displayName?: string;
+  media: MediaKind;
+  autoAnswer: boolean;
+  ringTimeoutMs: number;
+  iceServersUrl?: string;
+  iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
+
+export interface CallErrorInfo extends ProtocolError {
+  /** False for problems the call survives (a fallback was used); true when the call or session stopped. */
+  fatal: boolean;
+}
+
+export interface CallSessionHost {
+  onError(error: CallErrorInfo): void;
+  onLocalStream(stream: MediaStream | null): void;
+  onRemoteStream(stream: MediaStream | null): void;
+  onPeer(peer: Peer | null): void;
+}
+
+interface ActiveCall {
+  id: string;
+  direction: 'outgoing' | 'incoming';
+  media: MediaKind;
+  negotiator: Negotiator;
+  pc: RTCPeerConnection | null;
+  timer: ReturnType<typeof setTimeout> | null;
+  /** Local media, requested as soon as the call exists so accepting does not wait for the camera. */
+  localMedia: Promise<MediaStream>;
+}
+
+export class CallSession {
+  readonly machine: CallMachine;
+  readonly #host: CallSessionHost;
+  readonly #iceServers = new IceServerProvider();
+  #config: CallSessionConfig;
+  #signaling: SignalingClient | null = null;
+  #self: { id: string; polite: boolean } | null = null;
+  #peer: Peer | null = null;
+  #call: ActiveCall | null = null;
+  #localStream: MediaStream | null = null;
+  #stopped = false;
+
+  /** The machine may outlive the session (an element restarting with new attributes keeps its state). */
+  constructor(config: CallSessionConfig, host: CallSessionHost, machine: CallMachine = new CallMachine()) {
+    this.#config = config;
+    this.#host = host;
+    this.machine = machine;
+  }
+
+  get peer(): Peer | null {
+    return this.#peer;
+  }
+
+  get participantId(): string | null {
+    return this.#self?.id ?? null;
+  }
+
+  get peerConnection(): RTCPeerConnection | null {
+    return this.#call?.pc ?? null;
+  }
+
+  /** Settings that take effect from the next call on (the room and server need a new session). */
+  update(config: Partial<Pick<CallSessionConfig, 'media' | 'autoAnswer' | 'ringTimeoutMs' | 'iceServers' | 'iceServersUrl' | 'iceTransportPolicy' | 'token'>>): void {
+    this.#config = { ...this.#config, ...config };
+  }
+
+  /** Connects to signaling and joins the room. */
+  async start(): Promise<void> {
+    if (!this.#transition('join')) return;
+    this.#signaling ??= new SignalingClient({
+      url: this.#config.signalingUrl,
+      token: this.#config.token,
+      onMessage: (message) => this.#onMessage(message),
+      onInvalid: (event, error) => this.#warn(ErrorCode.Protocol, `Ignored an invalid ${event} message: ${error.message}`),
+      onDisconnect: () => this.#onSignalingLost(),
+      onReconnect: () => {
+        if (this.machine.state === 'failed' && this.machine.reason === 'signaling') void this.start();
+      },
+    });
+    try {
+      await this.#signaling.connect();
+      if (this.#stopped) return;
+      const joined = await this.#signaling.join(this.#config.room, this.#config.displayName);
+      if (this.#stopped) return;
+      this.#self = { id: joined.id, polite: joined.polite };
+      this.#setPeer(joined.peer);
+      this.#transition(joined.peer ? 'joined-with-peer' : 'joined-alone');
+    } catch (error) {
+      if (this.#stopped) return;
+      const code = error instanceof SignalingError ? error.code : ErrorCode.SignalingUnreachable;
+      this.#fail(code === ErrorCode.RoomFull ? 'room-full' : 'signaling', code, (error as Error).message);
+    }
+  }
+
+  /** Places a call to the peer in the room. */
+  async call(): Promise<void> {
+    if (!this.machine.can('call') || !this.#peer) return;
+    const call = this.#newCall(randomId(), 'outgoing', this.#config.media);
+    this.#transition('call');
+    const iceServers = this.#loadIceServers();
+    try {
+      await call.localMedia;
+      await iceServers;
+      if (this.#call !== call) return;
+      await this.#signaling!.send('invite', { callId: call.id, media: call.media });
+    } catch (error) {
+      return this.#failCall(call, error);
+    }
+    if (this.#call === call && this.machine.state === 'calling') {
+      this.#armTimer(call, this.#config.ringTimeoutMs, () => {
+        void this.#signaling?.send('cancel', { callId: call.id, reason: 'no-answer' }).catch(() => {});
+        this.#endCall('no-answer');
+      });
+    }
+  }
+
+  /** Answers the incoming call. */
+  async accept(): Promise<void> {
+    const call = this.#call;
+    if (!call || call.direction !== 'incoming' || !this.#transition('accept')) return;
+    try {
+      // The peer connection and local tracks are ready before the caller hears `accept`, so its offer
+      // lands on a connection whose tracks it can adopt in one round trip.
+      await this.#startPeerConnection(call);
+      if (this.#call !== call) return;
+      await this.#signaling!.send('accept', { callId: call.id });
+    } catch (error) {
+      this.#failCall(call, error);
+    }
+  }
+
+  /** Refuses the incoming call. */
+  decline(): void {
+    const call = this.#call;
+    if (!call || this.machine.state !== 'ringing') return;
+    void this.#signaling?.send('decline', { callId: call.id, reason: 'declined' }).catch(() => {});
+    this.#endCall('declined');
+  }
+
+  /** Ends the call in whatever phase it is: cancels an outgoing ring, declines an incoming one, hangs up. */
+  hangUp(): void {
+    const call = this.#call;
+    if (!call) return;
+    const state = this.machine.state;
+    if (state === 'ringing') return this.decline();
+    const event = state === 'calling' ? 'cancel' : 'hangup';
+    void this.#signaling?.send(event, { callId: call.id }).catch(() => {});
+    this.#endCall(state === 'calling' ? 'canceled' : 'hangup');
+  }
+
+  /** Leaves the room and releases everything: camera, connections, timers. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#call && isInCall(this.machine.state)) this.hangUp();
+    this.#closeCall();
+    this.#releaseMedia();
+    this.#signaling?.close();
+    this.#signaling = null;
+    this.machine.send('leave');
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+
+  #onMessage(message: ServerMessage): void {
+    switch (message.event) {
+      case 'peer-joined':
+        this.#setPeer(message.payload.peer);
+        this.#transition('peer-joined');
+        return;
+      case 'peer-left':
+        if (this.#peer?.id !== message.payload.peerId) return;
+        this.#setPeer(null);
+        if (this.#call) {
+          this.#closeCall();
+          this.#releaseMedia();
+        }
+        this.#transition('peer-left', 'peer-left');
+        return;
+      case 'protocol-error':
+        this.#warn(ErrorCode.Protocol, `The server refused ${message.payload.event ?? 'a message'}: ${message.payload.message}`);
+        return;
+      case 'invite':
+        return this.#onInvite(message.payload.callId, message.payload.media);
+    }
+    // Everything below belongs to a call; messages of an earlier or an unknown call are dropped.
+    const call = this.#call;
+    if (!call || message.payload.callId !== call.id) return;
+    switch (message.event) {
+      case 'accept':
+        if (call.direction !== 'outgoing' || !this.#transition('accepted')) return;
+        this.#clearTimer(call);
+        this.#startPeerConnection(call).catch((error) => this.#failCall(call, error));
+        return;
+      case 'decline':
+        if (this.machine.state === 'calling') this.#endCall(message.payload.reason === 'busy' ? 'busy' : 'peer-declined');
+        return;
+      case 'cancel':
+        if (this.machine.state === 'ringing') this.#endCall(message.payload.reason === 'no-answer' ? 'no-answer' : 'peer-canceled');
+        return;
+      case 'hangup':
+        this.#endCall('peer-hangup');
+        return;
+      case 'description':
+        void call.negotiator.handle({ description: message.payload.description });
+        return;
+      case 'candidate':
+        void call.negotiator.handle({ candidate: message.payload.candidate });
+        return;
+    }
+  }
+
+  #onInvite(callId: string, media: MediaKind): void {
+    const current = this.#call;
+    if (current && this.machine.state === 'calling' && current.direction === 'outgoing') {
+      // Both called at once. The impolite side keeps its call (the polite side will accept it); the polite
+      // side drops its own and accepts the incoming one, so exactly one call results.
+      if (!this.#self?.polite) return;
+      this.#closeCall();
+      const call = this.#newCall(callId, 'incoming', media, current.localMedia);
+      void this.#acceptGlare(call);
+      return;
+    }
+    if (current || !this.machine.can('invited')) {
+      void this.#signaling?.send('decline', { callId, reason: 'busy' }).catch(() => {});
+      return;
+    }
+    const call = this.#newCall(callId, 'incoming', media === 'audio' || this.#config.media === 'audio' ? 'audio' : 'video');
+    this.#transition('invited');
+    call.localMedia.catch(() => {}); // reported on accept, when the visitor asked for it
+    this.#armTimer(call, this.#config.ringTimeoutMs + RING_GRACE_MS, () => this.#endCall('no-answer'));
+    if (this.#config.autoAnswer) void this.accept();
+  }
+
+  async #acceptGlare(call: ActiveCall): Promise<void> {
+    this.#transition('accept');
+    try {
+      await this.#startPeerConnection(call);
+      if (this.#call === call) await this.#signaling!.send('accept', { callId: call.id });
+    } catch (error) {
+      this.#failCall(call, error);
+    }
+  }
+
+  #newCall(id: string, direction: ActiveCall['direction'], media: MediaKind, localMedia?: Promise<MediaStream>): ActiveCall {
+    const call: ActiveCall = {
+      id,
+      direction,
+      media,
+      pc: null,
+      timer: null,
+      localMedia: localMedia ?? this.#acquireMedia(media),
+      negotiator: new Negotiator({
+        polite: this.#self?.polite ?? false,
+        initiator: direction === 'outgoing',
+        send: (signal) => this.#sendSignal(call, signal),
+        onError: (error) => this.#failCall(call, error, ErrorCode.NegotiationFailed),
+        onWarning: (message) => console.debug(`[call-widget] ${message}`),
+      }),
+    };
+    this.#call = call;
+    return call;
+  }
+
+  #sendSignal(call: ActiveCall, signal: NegotiationSignal): void {
+    const sent =
+      'description' in signal
+        ? this.#signaling?.send('description', { callId: call.id, description: signal.description })
+        : this.#signaling?.send('candidate', { callId: call.id, candidate: toCandidateInit(signal.candidate) });
+    sent?.catch((error) => {
+      if (this.#call === call) this.#warn(ErrorCode.Protocol, `Could not send ${'description' in signal ? 'a description' : 'a candidate'}: ${(error as Error).message}`);
+    });
+  }
+
+  async #startPeerConnection(call: ActiveCall): Promise<void> {
+    const [stream, iceServers] = await Promise.all([call.localMedia, this.#loadIceServers()]);
+    if (this.#call !== call) return;
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
+    call.pc = pc;
+    const remote = new MediaStream();
+    pc.addEventListener('track', ({ track }) => {
+      remote.addTrack(track);
+      this.#host.onRemoteStream(remote);
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      if (this.#call !== call) return;
+      if (pc.connectionState === 'connected') {
+        this.#clearTimer(call);
+        this.#transition('media-connected');
+      } else if (pc.connectionState === 'failed') {
+        this.#failCall(call, new Error('No network path to the other side could be found.'), ErrorCode.IceFailed);
+      }
+    });
+    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    call.negotiator.attach(pc);
+    this.#armTimer(call, CONNECT_TIMEOUT_MS, () =>
+      this.#failCall(call, new Error(`No network path to the other side was found within ${CONNECT_TIMEOUT_MS / 1000} s.`), ErrorCode.IceFailed),
+    );
+  }
+
+  async #loadIceServers(): Promise<RTCIceServer[]> {
+    const { iceServers, problem } = await this.#iceServers.get({
+      url: this.#config.iceServersUrl,
+      token: this.#config.token,
+      fallback: this.#config.iceServers,
+    });
+    if (problem) this.#warn(ErrorCode.IceServersUnavailable, problem);
+    return iceServers;
+  }
+
+  #acquireMedia(media: MediaKind): Promise<MediaStream> {
+    const reuse = this.#localStream;
+    const hasVideo = (reuse?.getVideoTracks().length ?? 0) > 0;
+    if (reuse && reuse.getTracks().every((t) => t.readyState === 'live') && hasVideo === (media === 'video')) {
+      return Promise.resolve(reuse);
+    }
+    this.#releaseMedia();
+    return getLocalMedia(media).then((stream) => {
+      if (this.#stopped) {
+        stopMedia(stream);
+        throw new MediaAccessError(ErrorCode.MediaError, 'The widget was removed.');
+      }
+      this.#localStream = stream;
+      this.#host.onLocalStream(stream);
+      return stream;
+    });
+  }
+
+  #releaseMedia(): void {
+    stopMedia(this.#localStream);
+    this.#localStream = null;
+    this.#host.onLocalStream(null);
+  }
+
+  #endCall(reason: CallReason): void {
+    this.#closeCall();
+    this.#releaseMedia();
+    this.#transition('end', reason);
+  }
+
+  #failCall(call: ActiveCall, error: unknown, code?: ErrorCode): void {
+    if (this.#call !== call || this.#stopped) return;
+    const resolved =
+      code ?? (error instanceof MediaAccessError || error instanceof SignalingError ? error.code : ErrorCode.NegotiationFailed);
+    // A peer that left between our request and its delivery is a normal end, not a failure.
+    if (resolved === ErrorCode.NoPeer) return this.#endCall('peer-left');
+    const reason: CallReason =
+      error instanceof MediaAccessError ? 'media' : resolved === ErrorCode.IceFailed ? 'ice-failed' : error instanceof SignalingError ? 'signaling' : 'protocol';
+    if (isInCall(this.machine.state)) void this.#signaling?.send('hangup', { callId: call.id }).catch(() => {});
+    this.#fail(reason, resolved, (error as Error)?.message ?? String(error));
+  }
+
+  #fail(reason: CallReason, code: ErrorCode, message: string): void {
+    this.#closeCall();
+    this.#releaseMedia();
+    this.#host.onError({ code, message, fatal: true });
+    this.#transition('fail', reason);
+  }
+
+  #warn(code: ErrorCode, message: string): void {
+    this.#host.onError({ code, message, fatal: false });
+  }
+
+  #onSignalingLost(): void {
+    if (this.#stopped) return;
+    // Until signaling can resume a session, the server frees our place when the link drops, and the peer
+    // ends the call; this side ends it too and rejoins as soon as the link is back.
+    this.#setPeer(null);
+    this.#fail('signaling', ErrorCode.SignalingLost, 'The connection to the call server was lost. Reconnecting…');
+  }
+
+  #closeCall(): void {
+    const call = this.#call;
+    if (!call) return;
+    this.#call = null;
+    this.#clearTimer(call);
+    call.negotiator.close();
+    call.pc?.close();
+    this.#host.onRemoteStream(null);
+  }
+
+  #armTimer(call: ActiveCall, ms: number, onTimeout: () => void): void {
+    this.#clearTimer(call);
+    call.timer = setTimeout(() => {
+      call.timer = null;
+      if (this.#call === call) onTimeout();
+    }, ms);
+  }
+
+  #clearTimer(call: ActiveCall): void {
+    if (call.timer !== null) clearTimeout(call.timer);
+    call.timer = null;
+  }
+
+  /** A stopped session no longer drives the machine, whatever late callback reaches it. */
+  #transition(input: CallInput, reason?: CallReason): boolean {
+    return !this.#stopped && this.machine.send(input, reason);
+  }
+
+  #setPeer(peer: Peer | null): void {
+    this.#peer = peer;
+    this.#host.onPeer(peer);
+  }
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** `RTCIceCandidate.toJSON()` may carry `null`s and extra fields; send only what the protocol defines. */
+function toCandidateInit(candidate: RTCIceCandidateInit) {
+  return {
+    candidate: candidate.candidate ?? '',
+    sdpMid: candidate.sdpMid ?? null,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+    usernameFragment: candidate.usernameFragment ?? null,
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The widget's side of the signaling protocol over Socket.IO: connect, join, send with acknowledgement, and
+ * receive only messages that pass the shared schemas.
+ */
+import { io, type Socket } from 'socket.io-client';
+import {
+  ErrorCode,
+  JoinResult,
+  PROTOCOL_VERSION,
+  ServerMessages,
+  parse,
+  type Ack,
+  type PeerJoined,
+  type PeerLeft,
+  type ProtocolError,
+  type Relayed,
+  type RelayedEvent,
+  type RelayedPayload,
+} from '../protocol/protocol.js';
+
+/** How long to wait for the server before telling the visitor it cannot be reached. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** An ack that never comes means the server is gone or overloaded; this bounds every request. */
+export const ACK_TIMEOUT_MS = 8_000;
+
+export type ServerEventMap = {
+  'peer-joined': PeerJoined;
+  'peer-left': PeerLeft;
+  'protocol-error': ProtocolError & { event?: string };
+} & { [E in RelayedEvent]: Relayed<E> };
+
+export type ServerMessage = { [E in keyof ServerEventMap]: { event: E; payload: ServerEventMap[E] } }[keyof ServerEventMap];
+
+export class SignalingError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SignalingError';
+  }
+}
+
+export interface SignalingClientOptions {
+  url: string;
+  token?: string;
+  onMessage(message: ServerMessage): void;
+  /** A message that failed validation: logged and dropped, never acted on. */
+  onInvalid(event: string, error: ProtocolError): void;
+  /** The link dropped without us asking; Socket.IO is already trying to reconnect. */
+  onDisconnect(reason: string): void;
+  /** The link came back after a drop. */
+  onReconnect(): void;
+}
+
+export class SignalingClient {
+  readonly #options: SignalingClientOptions;
+  readonly #socket: Socket;
+  #everConnected = false;
+
+  constructor(options: SignalingClientOptions) {
+    this.#options = options;
+    this.#socket = io(options.url, {
+      autoConnect: false,
+      auth: options.token ? { token: options.token } : {},
+      // WebSocket first: one round trip less than polling-then-upgrade; polling stays as the fallback.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+    });
+    for (const event of Object.keys(ServerMessages)) {
+      this.#socket.on(event, (payload: unknown) => {
+        const parsed = parse(ServerMessages[event], payload);
+        if (parsed.ok) options.onMessage({ event, payload: parsed.value } as ServerMessage);
+        else options.onInvalid(event, parsed.error);
+      });
+    }
+    this.#socket.on('disconnect', (reason) => {
+      if (reason !== 'io client disconnect') options.onDisconnect(reason);
+    });
+    this.#socket.on('connect', () => {
+      if (this.#everConnected) options.onReconnect();
+      this.#everConnected = true;
+    });
+  }
+
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  /** Resolves once connected; rejects with `signaling-unreachable` after the timeout or a refusal. */
+  connect(timeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
+    if (this.#socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let lastError = '';
+      const done = (error?: SignalingError) => {
+        clearTimeout(timer);
+        this.#socket.off('connect', onConnect);
+        this.#socket.off('connect_error', onError);
+        if (error) {
+          this.#socket.disconnect();
+          reject(error);
+        } else resolve();
+      };
+      const onConnect = () => done();
+      const onError = (error: Error) => {
+        lastError = error.message;
+        // A refusal by the server's middleware is final: Socket.IO does not retry it, so neither do we.
+        if (!this.#socket.active) done(new SignalingError(ErrorCode.SignalingUnreachable, `The call server refused the connection: ${error.message}`));
+      };
+      const timer = setTimeout(
+        () => done(new SignalingError(ErrorCode.SignalingUnreachable, `The call server at ${this.#options.url} could not be reached${lastError ? ` (${lastError})` : ''}.`)),
+        timeoutMs,
+      );
+      this.#socket.on('connect', onConnect);
+      this.#socket.on('connect_error', onError);
+      this.#socket.connect();
+    });
+  }
+
+  async join(room: string, displayName?: string): Promise<JoinResult> {
+    const result = await this.#request('join', { v: PROTOCOL_VERSION, room, ...(displayName && { displayName }) });
+    const parsed = parse(JoinResult, result);
+    if (!parsed.ok) throw new SignalingError(ErrorCode.Protocol, `Unexpected join answer: ${parsed.error.message}`);
+    return parsed.value;
+  }
+
+  leave(): Promise<unknown> {
+    return this.#request('leave', {});
+  }
+
+  send<E extends RelayedEvent>(event: E, payload: RelayedPayload<E>): Promise<unknown> {
+    return this.#request(event, payload);
+  }
+
+  close(): void {
+    this.#socket.removeAllListeners();
+    this.#socket.disconnect();
+  }
+
+  async #request(event: string, payload: object): Promise<unknown> {
+    let response: Ack<Record<string, unknown>>;
+    try {
+      response = await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+    } catch {
+      throw new SignalingError(ErrorCode.SignalingLost, `The call server did not answer ${event} in time.`);
+    }
+    if (typeof response !== 'object' || response === null || typeof response.ok !== 'boolean') {
+      throw new SignalingError(ErrorCode.Protocol, `Malformed answer to ${event}.`);
+    }
+    if (!response.ok) {
+      const code = (Object.values(ErrorCode) as string[]).includes(response.error?.code) ? response.error.code : ErrorCode.Protocol;
+      throw new SignalingError(code, String(response.error?.message ?? 'Unknown error'));
+    }
+    return response;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The DOM events `<call-widget>` dispatches. All bubble and are composed, so a host page can listen on the
+ * element or anywhere above it, even across shadow roots.
+ */
+import type { CallReason, CallState } from './core/call-machine.js';
+import type { ErrorCode } from './protocol/protocol.js';
+
+export interface CallStateChangeDetail {
+  state: CallState;
+  previous: CallState;
+  /** Why the state was entered, when there is more to say than the state itself (see README). */
+  reason?: CallReason;
+}
+
+export interface CallErrorDetail {
+  code: ErrorCode;
+  /** A sentence a visitor can read. */
+  message: string;
+  /** True when the call or the session stopped because of it; false for problems worked around. */
+  fatal: boolean;
+}
+
+/** `call-state-change`: the call moved to another state. */
+export class CallStateChangeEvent extends CustomEvent<CallStateChangeDetail> {
+  constructor(detail: CallStateChangeDetail) {
+    super('call-state-change', { detail, bubbles: true, composed: true });
+  }
+}
+
+/** `call-error`: something went wrong; `detail.fatal` says whether the call went on. */
+export class CallErrorEvent extends CustomEvent<CallErrorDetail> {
+  constructor(detail: CallErrorDetail) {
+    super('call-error', { detail, bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'call-state-change': CallStateChangeEvent;
+    'call-error': CallErrorEvent;
+  }
+}

@@ -1,0 +1,35 @@
+/** What the status line says, in words a visitor understands. Kept apart so translations can replace it. */
+import type { CallReason, CallState } from './core/call-machine.js';
+
+const STATE_TEXT: Record<CallState, string> = {
+  idle: '',
+  joining: 'Connecting…',
+  waiting: 'Waiting for the other person to join…',
+  ready: 'Ready to call.',
+  calling: 'Calling…',
+  ringing: 'Incoming call.',
+  connecting: 'Connecting the call…',
+  connected: 'Connected.',
+  ended: 'Call ended.',
+  failed: 'The call could not continue.',
+};
+
+const ENDED_TEXT: Partial<Record<CallReason, string>> = {
+  hangup: 'You ended the call.',
+  'peer-hangup': 'The other person ended the call.',
+  declined: 'You declined the call.',
+  'peer-declined': 'The other person declined the call.',
+  busy: 'The other person is busy.',
+  canceled: 'Call canceled.',
+  'peer-canceled': 'Missed call.',
+  'no-answer': 'No answer.',
+  'peer-left': 'The other person left.',
+};
+
+export function statusText(state: CallState, reason: CallReason | undefined, peerName: string | undefined): string {
+  if (state === 'ended' && reason && ENDED_TEXT[reason]) return ENDED_TEXT[reason]!;
+  if (state === 'ringing' && peerName) return `${peerName} is calling.`;
+  if (state === 'ready' && peerName) return `${peerName} is here. Ready to call.`;
+  if (state === 'waiting' && reason === 'peer-left') return 'The other person left. Waiting for someone to join…';
+  return STATE_TEXT[state];
+}
