@@ -1,0 +1,239 @@
+/**
+ * The real stack: two <call-widget>s in real Chromium with fake camera and microphone, the real reference
+ * server in its own process, real RTCPeerConnections.
+ */
+import { expect } from '@open-wc/testing';
+import type { CallWidget } from '../../src/call-widget.js';
+import { framesDecoded, framesPresented, historyOf, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
+
+async function pair(url: string, extra: Record<string, string | boolean> = {}) {
+  const room = uniqueRoom();
+  const alice = await widget({ 'signaling-url': url, room, 'display-name': 'Alice', ...extra });
+  await waitForState(alice, 'waiting');
+  const bob = await widget({ 'signaling-url': url, room, 'display-name': 'Bob', ...extra });
+  await waitForState(bob, 'ready');
+  await waitForState(alice, 'ready');
+  return { alice, bob, room };
+}
+
+async function expectVideoBothWays(alice: CallWidget, bob: CallWidget) {
+  for (const el of [alice, bob]) {
+    expect(await framesPresented(el), `frames presented at ${el.displayName}`).to.be.greaterThan(5);
+    const before = await framesDecoded(el);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await framesDecoded(el), `framesDecoded rising at ${el.displayName}`).to.be.greaterThan(before);
+  }
+}
+
+describe('a call between two widgets', () => {
+  it('is placed, accepted, carries video both ways, and hangs up', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+
+    const ringing = waitForState(bob, 'ringing');
+    void alice.call();
+    await waitForState(alice, 'calling');
+    await ringing;
+    expect(bob.shadowRoot!.querySelector('[part="status"]')!.textContent).to.contain('Alice is calling');
+
+    void bob.accept();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    await expectVideoBothWays(alice, bob);
+
+    alice.hangUp();
+    await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
+    expect(alice.reason).to.equal('hangup');
+    expect(bob.reason).to.equal('peer-hangup');
+    expect(alice.peerConnection).to.equal(null);
+    expect(alice.getAttribute('state')).to.equal('ended');
+    alice.remove();
+    bob.remove();
+  });
+
+  it('can call again after a call ended, from the other side, using the shadow DOM buttons', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    for (const [caller, callee] of [[alice, bob], [bob, alice]] as const) {
+      caller.shadowRoot!.querySelector<HTMLButtonElement>('[part="call-button"]')!.click();
+      await waitForState(callee, 'ringing');
+      await callee.updateComplete;
+      callee.shadowRoot!.querySelector<HTMLButtonElement>('[part="accept-button"]')!.click();
+      await Promise.all([waitForState(caller, 'connected'), waitForState(callee, 'connected')]);
+      await caller.updateComplete;
+      caller.shadowRoot!.querySelector<HTMLButtonElement>('[part="hangup-button"]')!.click();
+      await Promise.all([waitForState(caller, 'ended'), waitForState(callee, 'ended')]);
+      await caller.updateComplete;
+    }
+    alice.remove();
+    bob.remove();
+  });
+
+  it('connects with exactly one call when both sides call at the same moment (glare)', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    const callIds = new Set<string>();
+    // Both press call in the same task, before either invite can arrive.
+    void alice.call();
+    void bob.call();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    expect(historyOf(alice) + historyOf(bob)).not.to.contain('ringing(');
+    for (const el of [alice, bob]) {
+      const pc = el.peerConnection!;
+      expect(pc.connectionState).to.equal('connected');
+      callIds.add(pc.localDescription!.sdp.match(/^o=\S+ (\d+)/m)![1]);
+    }
+    await expectVideoBothWays(alice, bob);
+    alice.remove();
+    bob.remove();
+  });
+
+  it('connects when the relay delays descriptions and reorders candidates', async () => {
+    const { chaosUrl } = await testConfig();
+    const { alice, bob } = await pair(chaosUrl, { 'auto-answer': true });
+    void alice.call();
+    await Promise.all([waitForState(alice, 'connected', 30_000), waitForState(bob, 'connected', 30_000)]);
+    await expectVideoBothWays(alice, bob);
+    alice.remove();
+    bob.remove();
+  });
+
+  it('ends with reason no-answer after the ring timeout', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { 'ring-timeout': '1' });
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
+    expect(alice.reason).to.equal('no-answer');
+    expect(bob.reason).to.equal('no-answer');
+    alice.remove();
+    bob.remove();
+  });
+
+  it('tells the caller when the call is declined', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    bob.decline();
+    await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
+    expect(alice.reason).to.equal('peer-declined');
+    expect(bob.reason).to.equal('declined');
+    alice.remove();
+    bob.remove();
+  });
+
+  it('ends the call on both sides when the caller cancels while ringing', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    alice.hangUp();
+    await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
+    expect(alice.reason).to.equal('canceled');
+    expect(bob.reason).to.equal('peer-canceled');
+    alice.remove();
+    bob.remove();
+  });
+
+  it('hangs up cleanly when a widget is removed from the page mid-call', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { 'auto-answer': true });
+    void alice.call();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    bob.remove();
+    await waitForState(alice, 'waiting', 5000);
+    expect(historyOf(alice)).to.contain('ended(peer-hangup) → waiting(peer-left)');
+    alice.remove();
+  });
+
+  it('carries audio only with media="audio"', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { media: 'audio', 'auto-answer': true });
+    void alice.call();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    const kinds = alice.peerConnection!.getReceivers().map((r) => r.track.kind);
+    expect(kinds).to.deep.equal(['audio']);
+    alice.remove();
+    bob.remove();
+  });
+});
+
+describe('what goes wrong, said clearly', () => {
+  it('a third participant gets room-full and a failed state', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob, room } = await pair(signalingUrl);
+    const errors: string[] = [];
+    const carol = await widget({ 'signaling-url': signalingUrl, room });
+    carol.addEventListener('call-error', (e) => errors.push(e.detail.code));
+    await waitForState(carol, 'failed');
+    expect(carol.reason).to.equal('room-full');
+    await carol.updateComplete;
+    expect(carol.shadowRoot!.querySelector('[part="status"]')!.textContent).to.contain('two participants');
+    for (const el of [alice, bob, carol]) el.remove();
+  });
+
+  it('an unreachable signaling server fails with signaling-unreachable', async () => {
+    const el = await widget({ 'signaling-url': 'http://127.0.0.1:9', room: uniqueRoom() });
+    const error = new Promise<string>((resolve) => el.addEventListener('call-error', (e) => resolve(e.detail.code)));
+    await waitForState(el, 'failed', 15_000);
+    expect(await error).to.equal('signaling-unreachable');
+    el.remove();
+  });
+
+  it('invalid attributes fail with invalid-attribute and name the attribute', async () => {
+    const { signalingUrl } = await testConfig();
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ room: 'a' }, 'signaling-url'],
+      [{ 'signaling-url': signalingUrl }, 'room'],
+      [{ 'signaling-url': signalingUrl, room: 'has space' }, 'room'],
+      [{ 'signaling-url': 'ftp://x', room: 'a' }, 'signaling-url'],
+      [{ 'signaling-url': signalingUrl, room: 'a', media: 'hologram' }, 'media'],
+      [{ 'signaling-url': signalingUrl, room: 'a', 'ice-servers': '[{"urls":"http://x"}]' }, 'ice-servers'],
+      [{ 'signaling-url': signalingUrl, room: 'a', 'ice-servers': 'not json' }, 'ice-servers'],
+      [{ 'signaling-url': signalingUrl, room: 'a', 'ice-transport-policy': 'none' }, 'ice-transport-policy'],
+      [{ 'signaling-url': signalingUrl, room: 'a', 'ring-timeout': '-3' }, 'ring-timeout'],
+    ];
+    for (const [attrs, attribute] of cases) {
+      const messages: string[] = [];
+      const el = document.createElement('call-widget');
+      el.addEventListener('call-error', (e) => messages.push(`${e.detail.code}: ${e.detail.message}`));
+      for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+      document.body.append(el);
+      await el.updateComplete;
+      expect(el.state, JSON.stringify(attrs)).to.equal('failed');
+      expect(messages.join(), JSON.stringify(attrs)).to.match(new RegExp(`^invalid-attribute: .*${attribute}`));
+      el.remove();
+    }
+  });
+
+  it('recovers from an invalid attribute once it is fixed', async () => {
+    const { signalingUrl } = await testConfig();
+    const el = await widget({ 'signaling-url': signalingUrl, room: 'bad room' });
+    expect(el.state).to.equal('failed');
+    el.room = uniqueRoom();
+    await waitForState(el, 'waiting');
+    el.remove();
+  });
+
+  it('a denied camera fails with permission-denied and a sentence for the visitor', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    // The fake-UI flag grants every request, so a refusal is the one thing simulated here.
+    const original = navigator.mediaDevices.getUserMedia;
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+    try {
+      const error = new Promise<string>((resolve) => alice.addEventListener('call-error', (e) => resolve(e.detail.code)));
+      void alice.call();
+      await waitForState(alice, 'failed');
+      expect(await error).to.equal('permission-denied');
+      expect(alice.reason).to.equal('media');
+      await alice.updateComplete;
+      expect(alice.shadowRoot!.querySelector('[part="status"]')!.textContent).to.contain('blocked');
+      expect(bob.state).to.equal('ready');
+    } finally {
+      navigator.mediaDevices.getUserMedia = original;
+    }
+    alice.remove();
+    bob.remove();
+  });
+});
