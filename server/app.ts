@@ -139,7 +139,13 @@ function iceServersFor(config: ServerConfig): IceServersResponse {
 
 async function serveStatic(path: string, response: ServerResponse) {
   const [prefix, dir] = path.startsWith('/dist/') ? ['/dist/', STATIC_DIRS['/dist/']] : ['/', STATIC_DIRS['/']];
-  const file = normalize(join(dir, decodeURIComponent(path.slice(prefix.length))));
+  let relative: string;
+  try {
+    relative = decodeURIComponent(path.slice(prefix.length));
+  } catch {
+    return sendJson(response, 400, { error: 'malformed path' });
+  }
+  const file = normalize(join(dir, relative));
   if (!file.startsWith(dir + sep)) return sendJson(response, 404, { error: 'not found' });
   let body: Buffer;
   try {

@@ -207,7 +207,9 @@ export function parse<S extends v.GenericSchema>(schema: S, input: unknown): Par
   const result = v.safeParse(schema, input);
   if (result.success) return { ok: true, value: result.output };
   const issue = result.issues[0];
-  const path = issue.path?.map((item) => String(item.key)).join('.');
+  const path = issue.path
+    ?.map((item, i) => (typeof item.key === 'number' ? `[${item.key}]` : `${i ? '.' : ''}${String(item.key)}`))
+    .join('');
   return {
     ok: false,
     error: {

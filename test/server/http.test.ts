@@ -1,0 +1,107 @@
+/** The server's HTTP side: health, ICE servers with minted TURN credentials, origins, static files. */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { CallServer } from '../../server/app.js';
+import { client, testServer } from './helpers.js';
+
+const SECRET = 'test-secret-0123456789';
+let server: CallServer;
+before(async () => {
+  server = await testServer({
+    ALLOWED_ORIGINS: 'https://shop.example',
+    ICE_SERVERS: '[{"urls":"stun:stun.example.com:3478"}]',
+    TURN_URLS: 'turn:turn.example.com:3478?transport=udp,turns:turn.example.com:443?transport=tcp',
+    TURN_SECRET: SECRET,
+    TURN_TTL: '900',
+  });
+});
+after(() => server.close());
+
+describe('GET /healthz', () => {
+  it('answers ok with counts', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    assert.equal(response.status, 200);
+    const body = await response.json();
+    assert.equal(body.status, 'ok');
+    assert.equal(typeof body.rooms, 'number');
+    assert.equal(typeof body.connections, 'number');
+  });
+});
+
+describe('GET /ice-servers', () => {
+  it('returns the static servers and a TURN server with fresh credentials coturn will accept', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${server.url}/ice-servers`, { headers: { Origin: 'https://shop.example' } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('access-control-allow-origin'), 'https://shop.example');
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    const body = await response.json();
+    assert.equal(body.ttl, 900);
+    assert.deepEqual(body.iceServers[0], { urls: 'stun:stun.example.com:3478' });
+    const turn = body.iceServers[1];
+    assert.deepEqual(turn.urls, ['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:443?transport=tcp']);
+    const [expiry] = turn.username.split(':');
+    assert.ok(Number(expiry) >= before + 900 && Number(expiry) <= before + 902);
+    assert.equal(turn.credential, createHmac('sha1', SECRET).update(turn.username).digest('base64'));
+  });
+
+  it('gives each request its own username', async () => {
+    const names = await Promise.all(
+      [1, 2].map(() => fetch(`${server.url}/ice-servers`).then((r) => r.json()).then((b) => b.iceServers[1].username)),
+    );
+    assert.notEqual(names[0], names[1]);
+  });
+
+  it('answers the CORS preflight that an Authorization header causes', async () => {
+    const response = await fetch(`${server.url}/ice-servers`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://shop.example', 'Access-Control-Request-Headers': 'authorization' },
+    });
+    assert.equal(response.status, 204);
+    assert.match(response.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+  });
+
+  it('refuses an origin that is not allowed', async () => {
+    const response = await fetch(`${server.url}/ice-servers`, { headers: { Origin: 'https://evil.example' } });
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
+  });
+});
+
+describe('signaling origin check', () => {
+  it('refuses a Socket.IO connection from another origin with a readable reason', async () => {
+    await assert.rejects(client(server, { extraHeaders: { Origin: 'https://evil.example' } }), /origin-not-allowed/);
+  });
+
+  it('accepts the allowed origin', async () => {
+    const socket = await client(server, { extraHeaders: { Origin: 'https://shop.example' } });
+    socket.close();
+  });
+
+  it('refuses a token that is not a string', async () => {
+    await assert.rejects(client(server, { auth: { token: { nested: true } } }), /invalid-token/);
+  });
+});
+
+describe('static files', () => {
+  it('serves the demo page', async () => {
+    const response = await fetch(`${server.url}/`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await response.text(), /<title>call-widget demo<\/title>/);
+  });
+
+  it('does not serve files outside its folders', async () => {
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/dist/../package.json', '/%2e%2e%2fserver/app.ts']) {
+      const response = await fetch(`${server.url}${path}`);
+      assert.ok(response.status === 404 || response.status === 400, `${path}: ${response.status}`);
+      assert.doesNotMatch(await response.text(), /"name": "call-widget"|startCallServer/);
+    }
+  });
+
+  it('answers an unknown path with 404 and a malformed one with 400', async () => {
+    assert.equal((await fetch(`${server.url}/nothing-here`)).status, 404);
+    assert.equal((await fetch(`${server.url}/%E0%A4%A`)).status, 400);
+  });
+});
