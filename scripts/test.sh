@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `npm test`: every suite, in order of cost, and one closing line with the totals.
+#   type check → build → server tests (node) → browser tests (web-test-runner) → script-tag end-to-end (node)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+passed=0
+failed=0
+status=0
+
+step() { echo; echo "=== $1"; }
+
+# Counts from node's test runner (spec or tap reporter) and from web-test-runner's summary line.
+count_node() {
+  local p f
+  p=$(grep -aE '^(ℹ|#) pass [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+$' || echo 0)
+  f=$(grep -aE '^(ℹ|#) fail [0-9]+' "$1" | tail -1 | grep -oE '[0-9]+$' || echo 0)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+count_wtr() {
+  local line
+  line=$(grep -aoE '[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  passed=$((passed + $(echo "${line:-0 passed}" | grep -oE '^[0-9]+')))
+  failed=$((failed + $(echo "${line:-0 passed, 0 failed}" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')))
+}
+
+step "chromium"
+bash scripts/ensure-chromium.sh || exit 1
+
+step "type check"
+npx tsc -p tsconfig.json && npx tsc -p server/tsconfig.json || { echo "type check failed"; exit 1; }
+
+step "build"
+npm run build --silent || { echo "build failed"; exit 1; }
+
+step "server tests"
+node --import tsx --test --test-reporter=spec test/server/*.test.ts 2>&1 | tee "$logs/server"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+count_node "$logs/server"
+
+step "browser tests (Chromium, fake camera and microphone, real servers)"
+npx web-test-runner --config web-test-runner.config.mjs 2>&1 | tee "$logs/browser"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+count_wtr "$logs/browser"
+
+step "script-tag end-to-end (dist/call-widget.js on another origin)"
+node --import tsx --test --test-reporter=spec test/e2e/*.test.ts 2>&1 | tee "$logs/e2e"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+count_node "$logs/e2e"
+
+if [ "$passed" = 0 ]; then
+  echo "no tests ran"; status=1
+fi
+[ "$failed" = 0 ] || status=1
+echo
+echo "total: $passed passed, $failed failed"
+exit $status

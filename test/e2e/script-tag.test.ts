@@ -1,0 +1,107 @@
+/**
+ * What a site owner does: a plain HTML page on their own origin loads only `dist/call-widget.js` from the
+ * call server started as `npm start` starts it, and two visitors in two browser contexts call each other.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.mjs';
+import { startServer } from '../support/servers.mjs';
+
+let site: Server;
+let siteOrigin: string;
+let callServer: Awaited<ReturnType<typeof startServer>>;
+let browser: Browser;
+
+/** The site owner's page: nothing but the script tag and the element. */
+const page = (signalingUrl: string, room: string, name: string) => `<!doctype html>
+<meta charset="utf-8"><title>${name}</title>
+<script type="module" src="${signalingUrl}/call-widget.js"></script>
+<call-widget signaling-url="${signalingUrl}" room="${room}" ice-servers-url="${signalingUrl}/ice-servers" display-name="${name}"></call-widget>`;
+
+before(async () => {
+  assert.ok(existsSync('dist/call-widget.js'), 'dist/call-widget.js is missing: run `npm run build` first');
+  site = createServer((request, response) => {
+    const url = new URL(request.url!, 'http://x');
+    response.writeHead(200, { 'Content-Type': 'text/html' });
+    response.end(page(url.searchParams.get('server')!, url.searchParams.get('room')!, url.searchParams.get('name')!));
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  callServer = await startServer({ name: 'npm-start', env: { ALLOWED_ORIGINS: siteOrigin } });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await callServer?.stop();
+  site?.close();
+});
+
+async function visitor(name: string, room: string, origin = siteOrigin): Promise<Page> {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  const query = new URLSearchParams({ server: callServer.url, room, name });
+  await p.goto(`${origin}/?${query}`);
+  return p;
+}
+
+async function waitForState(p: Page, state: string, timeout = 20_000) {
+  await p.locator(`call-widget[state="${state}"]`).waitFor({ timeout });
+}
+
+/**
+ * Frames the remote <video> presented in one second, and its size: real decoded video, not a black box.
+ * A string, because tsx's transpiler would wrap a function's inner helpers in a `__name` the page lacks.
+ */
+const REMOTE_VIDEO = `(async () => {
+  const video = document.querySelector('call-widget').shadowRoot.querySelector('[part="remote-video"]');
+  let frames = 0;
+  const count = () => { frames += 1; video.requestVideoFrameCallback(count); };
+  video.requestVideoFrameCallback(count);
+  await new Promise((r) => setTimeout(r, 1000));
+  return { frames, width: video.videoWidth, height: video.videoHeight };
+})()`;
+const remoteVideo = (p: Page): Promise<{ frames: number; width: number; height: number }> => p.evaluate(REMOTE_VIDEO);
+
+describe('the script-tag bundle on another origin', () => {
+  it('lets two visitors call each other and see each other', async () => {
+    const room = `e2e-${Date.now()}`;
+    const alice = await visitor('Alice', room);
+    await waitForState(alice, 'waiting');
+    const bob = await visitor('Bob', room);
+    await waitForState(alice, 'ready');
+    await waitForState(bob, 'ready');
+
+    await alice.locator('call-widget [part="call-button"]').click();
+    await waitForState(bob, 'ringing');
+    await bob.locator('call-widget [part="accept-button"]').click();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+
+    for (const p of [alice, bob]) {
+      const video = await remoteVideo(p);
+      assert.ok(video.frames > 5, `${await p.title()} saw ${video.frames} frames`);
+      assert.ok(video.width > 0 && video.height > 0, `${await p.title()} video is ${video.width}x${video.height}`);
+    }
+
+    // Bob's tab closes without hanging up: Alice hears it from the server at once, not after a timeout.
+    const closedAt = Date.now();
+    await bob.context().close();
+    await waitForState(alice, 'ended', 5000);
+    assert.ok(Date.now() - closedAt < 5000);
+    assert.equal(await alice.locator('call-widget [part="status"]').textContent(), 'The other person left.');
+    await alice.context().close();
+  });
+
+  it('refuses a page whose origin the server does not allow, and says so', async () => {
+    // Same host and port, but "localhost" is another origin than "127.0.0.1".
+    const stranger = await visitor('Mallory', `e2e-${Date.now()}`, siteOrigin.replace('127.0.0.1', 'localhost'));
+    await waitForState(stranger, 'failed', 15_000);
+    const status = await stranger.locator('call-widget [part="status"]').textContent();
+    assert.match(status ?? '', /refused the connection: origin-not-allowed/);
+    await stranger.context().close();
+  });
+});
