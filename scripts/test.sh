@@ -29,7 +29,7 @@ step "chromium"
 bash scripts/ensure-chromium.sh || exit 1
 
 step "type check"
-npx tsc -p tsconfig.json && npx tsc -p server/tsconfig.json || { echo "type check failed"; exit 1; }
+npm run typecheck --silent || { echo "type check failed"; exit 1; }
 
 step "build"
 npm run build --silent || { echo "build failed"; exit 1; }

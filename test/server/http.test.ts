@@ -22,7 +22,7 @@ describe('GET /healthz', () => {
   it('answers ok with counts', async () => {
     const response = await fetch(`${server.url}/healthz`);
     assert.equal(response.status, 200);
-    const body = await response.json();
+    const body: any = await response.json();
     assert.equal(body.status, 'ok');
     assert.equal(typeof body.rooms, 'number');
     assert.equal(typeof body.connections, 'number');
@@ -36,7 +36,7 @@ describe('GET /ice-servers', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('access-control-allow-origin'), 'https://shop.example');
     assert.equal(response.headers.get('cache-control'), 'no-store');
-    const body = await response.json();
+    const body: any = await response.json();
     assert.equal(body.ttl, 900);
     assert.deepEqual(body.iceServers[0], { urls: 'stun:stun.example.com:3478' });
     const turn = body.iceServers[1];
@@ -48,7 +48,7 @@ describe('GET /ice-servers', () => {
 
   it('gives each request its own username', async () => {
     const names = await Promise.all(
-      [1, 2].map(() => fetch(`${server.url}/ice-servers`).then((r) => r.json()).then((b) => b.iceServers[1].username)),
+      [1, 2].map(() => fetch(`${server.url}/ice-servers`).then((r) => r.json()).then((b: any) => b.iceServers[1].username)),
     );
     assert.notEqual(names[0], names[1]);
   });

@@ -214,7 +214,7 @@ describe('bad input', () => {
     await disconnected;
     const b = await joined(server, name);
     assert.equal(b.ack.peer, null, 'the dropped connection left the room');
-    const health = await fetch(`${server.url}/healthz`).then((r) => r.json());
+    const health: any = await fetch(`${server.url}/healthz`).then((r) => r.json());
     assert.equal(health.status, 'ok');
     b.socket.close();
   });
