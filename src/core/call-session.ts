@@ -52,6 +52,8 @@ interface ActiveCall {
   timer: ReturnType<typeof setTimeout> | null;
   /** Local media, requested as soon as the call exists so accepting does not wait for the camera. */
   localMedia: Promise<MediaStream>;
+  /** Fetched once per call, while it rings, so a slow or dead endpoint costs its timeout once at most. */
+  iceServers: Promise<RTCIceServer[]>;
 }
 
 export class CallSession {
@@ -123,10 +125,8 @@ export class CallSession {
     if (!this.machine.can('call') || !this.#peer) return;
     const call = this.#newCall(randomId(), 'outgoing', this.#config.media);
     this.#transition('call');
-    const iceServers = this.#loadIceServers();
     try {
-      await call.localMedia;
-      await iceServers;
+      await Promise.all([call.localMedia, call.iceServers]);
       if (this.#call !== call) return;
       await this.#signaling!.send('invite', { callId: call.id, media: call.media });
     } catch (error) {
@@ -243,7 +243,7 @@ export class CallSession {
       // side drops its own and accepts the incoming one, so exactly one call results.
       if (!this.#self?.polite) return;
       this.#closeCall();
-      const call = this.#newCall(callId, 'incoming', media, current.localMedia);
+      const call = this.#newCall(callId, 'incoming', media, current);
       void this.#acceptGlare(call);
       return;
     }
@@ -268,14 +268,16 @@ export class CallSession {
     }
   }
 
-  #newCall(id: string, direction: ActiveCall['direction'], media: MediaKind, localMedia?: Promise<MediaStream>): ActiveCall {
+  /** `reuse`: the call this one replaces (glare), whose camera and ICE servers are already on their way. */
+  #newCall(id: string, direction: ActiveCall['direction'], media: MediaKind, reuse?: ActiveCall): ActiveCall {
     const call: ActiveCall = {
       id,
       direction,
       media,
       pc: null,
       timer: null,
-      localMedia: localMedia ?? this.#acquireMedia(media),
+      localMedia: reuse?.localMedia ?? this.#acquireMedia(media),
+      iceServers: reuse?.iceServers ?? this.#loadIceServers(),
       negotiator: new Negotiator({
         polite: this.#self?.polite ?? false,
         initiator: direction === 'outgoing',
@@ -299,7 +301,7 @@ export class CallSession {
   }
 
   async #startPeerConnection(call: ActiveCall): Promise<void> {
-    const [stream, iceServers] = await Promise.all([call.localMedia, this.#loadIceServers()]);
+    const [stream, iceServers] = await Promise.all([call.localMedia, call.iceServers]);
     if (this.#call !== call) return;
     const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
     call.pc = pc;

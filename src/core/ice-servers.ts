@@ -25,7 +25,10 @@ export interface IceServersResult {
 export class IceServerProvider {
   #cache: { key: string; servers: IceServer[]; expiresAt: number } | null = null;
 
-  constructor(private readonly fetchImpl: typeof fetch = (...args) => fetch(...args)) {}
+  constructor(
+    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+    private readonly timeoutMs = ICE_FETCH_TIMEOUT_MS,
+  ) {}
 
   async get(source: IceServerSource, signal?: AbortSignal): Promise<IceServersResult> {
     if (!source.url) return { iceServers: source.fallback };
@@ -43,7 +46,7 @@ export class IceServerProvider {
   }
 
   async #fetch(source: IceServerSource, outer?: AbortSignal): Promise<IceServersResponse> {
-    const timeout = AbortSignal.timeout(ICE_FETCH_TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (source.token) headers.Authorization = `Bearer ${source.token}`;
@@ -51,7 +54,7 @@ export class IceServerProvider {
     try {
       response = await this.fetchImpl(source.url!, { headers, signal, credentials: 'omit' });
     } catch (error) {
-      if (timeout.aborted) throw new Error(`no answer within ${ICE_FETCH_TIMEOUT_MS / 1000} s`);
+      if (timeout.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`);
       throw error;
     }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -237,3 +237,29 @@ describe('what goes wrong, said clearly', () => {
     bob.remove();
   });
 });
+
+describe('ICE servers in a real call', () => {
+  it('uses the server\'s /ice-servers endpoint', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { 'ice-servers-url': `${signalingUrl}/ice-servers`, 'auto-answer': true });
+    const warnings: string[] = [];
+    alice.addEventListener('call-error', (e) => warnings.push(e.detail.code));
+    void alice.call();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    expect(warnings).to.deep.equal([]);
+    alice.remove();
+    bob.remove();
+  });
+
+  it('still connects when the endpoint is dead, and warns the page once with a non-fatal error', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { 'ice-servers-url': 'http://127.0.0.1:9/ice-servers', 'auto-answer': true });
+    const warnings: Array<{ code: string; fatal: boolean }> = [];
+    alice.addEventListener('call-error', (e) => warnings.push({ code: e.detail.code, fatal: e.detail.fatal }));
+    void alice.call();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    expect(warnings).to.deep.equal([{ code: 'ice-servers-unavailable', fatal: false }]);
+    alice.remove();
+    bob.remove();
+  });
+});
