@@ -4,8 +4,8 @@ export const styles = css`
   :host {
     --call-widget-background: #111827;
     --call-widget-foreground: #f9fafb;
-    --call-widget-accent: #16a34a;
-    --call-widget-danger: #dc2626;
+    --call-widget-accent: #15803d;
+    --call-widget-danger: #b91c1c;
     --call-widget-radius: 12px;
     --call-widget-gap: 8px;
     --call-widget-font: system-ui, sans-serif;

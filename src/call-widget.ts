@@ -1,5 +1,7 @@
+import { ContextProvider } from '@lit/context';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { callContext, type CallContextValue } from './call-context.js';
 import { CallController } from './call-controller.js';
 import { styles } from './call-widget.styles.js';
 import type { CallReason, CallState } from './core/call-machine.js';
@@ -27,6 +29,9 @@ const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'm
  * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30).
  * @attr state - Read-only, reflected: the call state (see `state`).
  *
+ * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
+ *   to read the call state and place, answer or end calls.
+ *
  * @fires call-state-change - `{state, previous, reason?}`: the call state changed.
  * @fires call-error - `{code, message, fatal}`: something went wrong; `fatal` says whether the call went on.
  *
@@ -43,8 +48,8 @@ const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'm
  *
  * @cssproperty [--call-widget-background=#111827] - Background of the widget.
  * @cssproperty [--call-widget-foreground=#f9fafb] - Text color.
- * @cssproperty [--call-widget-accent=#16a34a] - Call and accept buttons.
- * @cssproperty [--call-widget-danger=#dc2626] - Decline and hang-up buttons.
+ * @cssproperty [--call-widget-accent=#15803d] - Call and accept buttons.
+ * @cssproperty [--call-widget-danger=#b91c1c] - Decline and hang-up buttons.
  * @cssproperty [--call-widget-radius=12px] - Corner radius.
  * @cssproperty [--call-widget-gap=8px] - Spacing unit.
  * @cssproperty [--call-widget-font=system-ui, sans-serif] - Font family.
@@ -68,6 +73,7 @@ export class CallWidget extends LitElement {
   @property({ attribute: 'ring-timeout' }) ringTimeout = '';
 
   readonly #call = new CallController(this);
+  readonly #context = new ContextProvider(this, { context: callContext, initialValue: this.#contextValue() });
 
   /**
    * The call state: `idle`, `joining`, `waiting`, `ready`, `calling`, `ringing`, `connecting`,
@@ -132,6 +138,23 @@ export class CallWidget extends LitElement {
   protected override updated(): void {
     // `state` is owned by the state machine, so it is reflected by hand rather than declared a property.
     if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
+    const value = this.#context.value;
+    if (value.state !== this.state || value.reason !== this.reason || value.peer !== this.#call.peer || value.error !== this.#call.error) {
+      this.#context.setValue(this.#contextValue());
+    }
+  }
+
+  #contextValue(): CallContextValue {
+    return {
+      state: this.state,
+      reason: this.reason,
+      peer: this.#call.peer,
+      error: this.#call.error,
+      call: () => this.call(),
+      accept: () => this.accept(),
+      decline: () => this.decline(),
+      hangUp: () => this.hangUp(),
+    };
   }
 
   #resolve() {
@@ -180,6 +203,7 @@ export class CallWidget extends LitElement {
       </div>
       <p part="status" class=${state} role="status" aria-live="polite">${status}</p>
       <div part="controls">${this.#renderControls(state)}</div>
+      <slot></slot>
     `;
   }
 

@@ -7,3 +7,4 @@ export { CallErrorEvent, CallStateChangeEvent, type CallErrorDetail, type CallSt
 export { CALL_STATES, CallMachine, type CallReason, type CallState } from './core/call-machine.js';
 export { CallSession, type CallSessionConfig } from './core/call-session.js';
 export { ErrorCode, PROTOCOL_VERSION } from './protocol/protocol.js';
+export { callContext, type CallContextValue } from './call-context.js';

@@ -158,6 +158,27 @@ describe('a call between two widgets', () => {
   });
 });
 
+describe('accessibility', () => {
+  it('passes axe checks while ready, ringing and connected', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    await alice.updateComplete;
+    await expect(alice).to.be.accessible();
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    await bob.updateComplete;
+    await expect(bob).to.be.accessible();
+    void bob.accept();
+    await waitForState(alice, 'connected');
+    await alice.updateComplete;
+    await expect(alice).to.be.accessible();
+    const status = alice.shadowRoot!.querySelector('[part="status"]')!;
+    expect(status.getAttribute('role')).to.equal('status');
+    alice.remove();
+    bob.remove();
+  });
+});
+
 describe('what goes wrong, said clearly', () => {
   it('a third participant gets room-full and a failed state', async () => {
     const { signalingUrl } = await testConfig();
