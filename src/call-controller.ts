@@ -5,6 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CallMachine, type CallReason, type CallState, type CallTransition } from './core/call-machine.js';
 import { CallSession, type CallErrorInfo, type CallSessionConfig } from './core/call-session.js';
+import type { IceDiagnosticSummary } from './core/ice-diagnostics.js';
 import { CallErrorEvent, CallStateChangeEvent } from './events.js';
 import { ErrorCode, type Peer } from './protocol/protocol.js';
 
@@ -19,6 +20,8 @@ export class CallController implements ReactiveController {
   peer: Peer | null = null;
   /** The last fatal error, shown until the next state change away from `failed`. */
   error: CallErrorInfo | null = null;
+  /** From the last call that could not connect; kept until the next one does. */
+  diagnostics: IceDiagnosticSummary | null = null;
 
   constructor(host: ReactiveControllerHost & HTMLElement) {
     this.#host = host;
@@ -76,21 +79,24 @@ export class CallController implements ReactiveController {
 
   #onTransition(transition: CallTransition): void {
     if (transition.state !== 'failed') this.error = null;
+    if (transition.state === 'connected') this.diagnostics = null;
     this.#host.requestUpdate();
     this.#host.dispatchEvent(
       new CallStateChangeEvent({
         state: transition.state,
         previous: transition.previous,
         ...(transition.reason && { reason: transition.reason }),
+        ...(transition.path && { path: transition.path }),
       }),
     );
   }
 
   #onError(error: CallErrorInfo): void {
     if (error.fatal) this.error = error;
+    if (error.diagnostics) this.diagnostics = error.diagnostics;
     else console.warn(`[call-widget] ${error.code}: ${error.message}`);
     this.#host.requestUpdate();
-    this.#host.dispatchEvent(new CallErrorEvent({ code: error.code, message: error.message, fatal: error.fatal }));
+    this.#host.dispatchEvent(new CallErrorEvent(error));
   }
 
   #set(apply: () => void): void {

@@ -5,13 +5,14 @@ import { callContext, type CallContextValue } from './call-context.js';
 import { CallController } from './call-controller.js';
 import { styles } from './call-widget.styles.js';
 import type { CallReason, CallState } from './core/call-machine.js';
+import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
 import { resolveWidgetConfig } from './core/widget-config.js';
 import { statusText } from './messages.js';
 
 /** Changing any of these means another room or server, or other credentials: the session restarts. */
 const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'token', 'displayName'] as const;
 /** These apply from the next call on, without leaving the room. */
-const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout'] as const;
+const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout'] as const;
 
 /**
  * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
@@ -27,13 +28,15 @@ const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'm
  * @attr media - `video` (default) or `audio`.
  * @attr auto-answer - Boolean: accept incoming calls without asking.
  * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30).
+ * @attr connect-timeout - Seconds an accepted call may take to connect before it fails with `ice-failed` (default 30).
  * @attr state - Read-only, reflected: the call state (see `state`).
  *
  * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
  *   to read the call state and place, answer or end calls.
  *
- * @fires call-state-change - `{state, previous, reason?}`: the call state changed.
- * @fires call-error - `{code, message, fatal}`: something went wrong; `fatal` says whether the call went on.
+ * @fires call-state-change - `{state, previous, reason?, path?}`: the call state changed; `path` on `connected`.
+ * @fires call-error - `{code, message, fatal, diagnostics?}`: something went wrong; `fatal` says whether the
+ *   call went on; `diagnostics` (with `ice-failed`) says what ICE tried.
  *
  * @csspart stage - The video area.
  * @csspart remote-video - The other participant's video.
@@ -71,6 +74,7 @@ export class CallWidget extends LitElement {
   @property({ reflect: true }) media: 'video' | 'audio' = 'video';
   @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) autoAnswer = false;
   @property({ attribute: 'ring-timeout' }) ringTimeout = '';
+  @property({ attribute: 'connect-timeout' }) connectTimeout = '';
 
   readonly #call = new CallController(this);
   readonly #context = new ContextProvider(this, { context: callContext, initialValue: this.#contextValue() });
@@ -86,6 +90,19 @@ export class CallWidget extends LitElement {
   /** Why the current state was entered (`no-answer`, `peer-hangup`, `ice-failed`, ...), if known. */
   get reason(): CallReason | undefined {
     return this.#call.reason;
+  }
+
+  /**
+   * The media path of the connected call: `{kind: 'direct' | 'relay', protocol: 'udp' | 'tcp' | 'tls', local,
+   * remote}` (candidate types of the selected pair), or null when not connected.
+   */
+  get path(): CallPath | null {
+    return this.#call.session?.path ?? null;
+  }
+
+  /** What ICE tried, from the last call that failed to connect (also in that `call-error`'s detail). */
+  get diagnostics(): IceDiagnosticSummary | null {
+    return this.#call.diagnostics;
   }
 
   /** The underlying `RTCPeerConnection` of the current call, for diagnostics (`getStats()`). */
@@ -169,6 +186,7 @@ export class CallWidget extends LitElement {
       media: this.media,
       autoAnswer: this.autoAnswer,
       ringTimeout: this.ringTimeout,
+      connectTimeout: this.connectTimeout,
     });
   }
 

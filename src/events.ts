@@ -3,6 +3,7 @@
  * element or anywhere above it, even across shadow roots.
  */
 import type { CallReason, CallState } from './core/call-machine.js';
+import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
 import type { ErrorCode } from './protocol/protocol.js';
 
 export interface CallStateChangeDetail {
@@ -10,6 +11,8 @@ export interface CallStateChangeDetail {
   previous: CallState;
   /** Why the state was entered, when there is more to say than the state itself (see README). */
   reason?: CallReason;
+  /** On `connected`: `direct` or `relay`, and the transport protocol (see `CallWidget.path`). */
+  path?: CallPath;
 }
 
 export interface CallErrorDetail {
@@ -18,6 +21,8 @@ export interface CallErrorDetail {
   message: string;
   /** True when the call or the session stopped because of it; false for problems worked around. */
   fatal: boolean;
+  /** With `ice-failed`: candidates by type, TURN errors, candidate-pair states. Log it. */
+  diagnostics?: IceDiagnosticSummary;
 }
 
 /** `call-state-change`: the call moved to another state. */

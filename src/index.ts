@@ -8,3 +8,5 @@ export { CALL_STATES, CallMachine, type CallReason, type CallState } from './cor
 export { CallSession, type CallSessionConfig } from './core/call-session.js';
 export { ErrorCode, PROTOCOL_VERSION } from './protocol/protocol.js';
 export { callContext, type CallContextValue } from './call-context.js';
+export type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
+export { normalizeIceServersResponse } from './core/ice-servers.js';

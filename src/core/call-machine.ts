@@ -1,3 +1,5 @@
+import type { CallPath } from './ice-diagnostics.js';
+
 /**
  * The call's one state machine. Every state the widget can be in, and every transition between them, is in
  * the table below; the element's `state` attribute, its UI and its events all read from here.
@@ -79,6 +81,8 @@ export interface CallTransition {
   previous: CallState;
   input: CallInput;
   reason?: CallReason;
+  /** On `connected`: the media path in use. */
+  path?: CallPath;
 }
 
 export class CallMachine {
@@ -100,13 +104,13 @@ export class CallMachine {
   }
 
   /** Applies an input; returns false (and changes nothing) when the current state does not accept it. */
-  send(input: CallInput, reason?: CallReason): boolean {
+  send(input: CallInput, reason?: CallReason, path?: CallPath): boolean {
     const next = TRANSITIONS[this.#state][input];
     if (next === undefined) return false;
     const previous = this.#state;
     this.#state = next;
     this.#reason = reason;
-    const transition: CallTransition = { state: next, previous, input, ...(reason && { reason }) };
+    const transition: CallTransition = { state: next, previous, input, ...(reason && { reason }), ...(path && { path }) };
     for (const listener of this.#listeners) listener(transition);
     return true;
   }

@@ -4,7 +4,8 @@
  */
 import { ErrorCode, type IceServer, type MediaKind, type Peer, type ProtocolError } from '../protocol/protocol.js';
 import { CallMachine, isInCall, type CallInput, type CallReason } from './call-machine.js';
-import { IceServerProvider } from './ice-servers.js';
+import { IceDiagnostics, type CallPath, type IceDiagnosticSummary } from './ice-diagnostics.js';
+import { IceServerProvider, type IceServersResult } from './ice-servers.js';
 import { MediaAccessError, getLocalMedia, stopMedia } from './local-media.js';
 import { Negotiator, type NegotiationSignal } from './negotiator.js';
 import { SignalingClient, SignalingError, type ServerMessage } from './signaling-client.js';
@@ -14,7 +15,7 @@ export const DEFAULT_RING_TIMEOUT_MS = 30_000;
  * The browser may sit in ICE `checking` for good when no candidate pair ever forms; this bounds the wait.
  * Generous enough for TURN over TCP on a slow link.
  */
-export const CONNECT_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** The callee's own bound on ringing, in case the caller vanishes without a cancel reaching us. */
 const RING_GRACE_MS = 5_000;
 
@@ -26,6 +27,8 @@ export interface CallSessionConfig {
   media: MediaKind;
   autoAnswer: boolean;
   ringTimeoutMs: number;
+  /** How long `connecting` may last before the call fails with `ice-failed`. */
+  connectTimeoutMs: number;
   iceServersUrl?: string;
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
@@ -34,6 +37,8 @@ export interface CallSessionConfig {
 export interface CallErrorInfo extends ProtocolError {
   /** False for problems the call survives (a fallback was used); true when the call or session stopped. */
   fatal: boolean;
+  /** With `ice-failed`: what ICE tried and where it got stuck, for the site owner's logs. */
+  diagnostics?: IceDiagnosticSummary;
 }
 
 export interface CallSessionHost {
@@ -49,11 +54,14 @@ interface ActiveCall {
   media: MediaKind;
   negotiator: Negotiator;
   pc: RTCPeerConnection | null;
+  diagnostics: IceDiagnostics | null;
   timer: ReturnType<typeof setTimeout> | null;
+  /** Fetches fresh TURN credentials before the ones in use expire, for calls that outlive them. */
+  refreshTimer: ReturnType<typeof setTimeout> | null;
   /** Local media, requested as soon as the call exists so accepting does not wait for the camera. */
   localMedia: Promise<MediaStream>;
   /** Fetched once per call, while it rings, so a slow or dead endpoint costs its timeout once at most. */
-  iceServers: Promise<RTCIceServer[]>;
+  iceServers: Promise<IceServersResult>;
 }
 
 export class CallSession {
@@ -66,6 +74,7 @@ export class CallSession {
   #peer: Peer | null = null;
   #call: ActiveCall | null = null;
   #localStream: MediaStream | null = null;
+  #path: CallPath | null = null;
   #stopped = false;
 
   /** The machine may outlive the session (an element restarting with new attributes keeps its state). */
@@ -87,8 +96,13 @@ export class CallSession {
     return this.#call?.pc ?? null;
   }
 
+  /** The media path of the connected call, or null. */
+  get path(): CallPath | null {
+    return this.#path;
+  }
+
   /** Settings that take effect from the next call on (the room and server need a new session). */
-  update(config: Partial<Pick<CallSessionConfig, 'media' | 'autoAnswer' | 'ringTimeoutMs' | 'iceServers' | 'iceServersUrl' | 'iceTransportPolicy' | 'token'>>): void {
+  update(config: Partial<Omit<CallSessionConfig, 'signalingUrl' | 'room' | 'displayName'>>): void {
     this.#config = { ...this.#config, ...config };
   }
 
@@ -225,7 +239,8 @@ export class CallSession {
         if (this.machine.state === 'ringing') this.#endCall(message.payload.reason === 'no-answer' ? 'no-answer' : 'peer-canceled');
         return;
       case 'hangup':
-        this.#endCall('peer-hangup');
+        if (message.payload.reason === 'ice-failed' && call.pc) void this.#failIce(call, 'No network path to the other side could be found.');
+        else this.#endCall('peer-hangup');
         return;
       case 'description':
         void call.negotiator.handle({ description: message.payload.description });
@@ -275,7 +290,9 @@ export class CallSession {
       direction,
       media,
       pc: null,
+      diagnostics: null,
       timer: null,
+      refreshTimer: null,
       localMedia: reuse?.localMedia ?? this.#acquireMedia(media),
       iceServers: reuse?.iceServers ?? this.#loadIceServers(),
       negotiator: new Negotiator({
@@ -301,10 +318,11 @@ export class CallSession {
   }
 
   async #startPeerConnection(call: ActiveCall): Promise<void> {
-    const [stream, iceServers] = await Promise.all([call.localMedia, call.iceServers]);
+    const [stream, ice] = await Promise.all([call.localMedia, call.iceServers]);
     if (this.#call !== call) return;
-    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
+    const pc = new RTCPeerConnection({ iceServers: ice.iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
     call.pc = pc;
+    call.diagnostics = new IceDiagnostics(pc);
     const remote = new MediaStream();
     pc.addEventListener('track', ({ track }) => {
       remote.addTrack(track);
@@ -314,26 +332,64 @@ export class CallSession {
       if (this.#call !== call) return;
       if (pc.connectionState === 'connected') {
         this.#clearTimer(call);
-        this.#transition('media-connected');
+        void this.#onMediaConnected(call);
       } else if (pc.connectionState === 'failed') {
-        this.#failCall(call, new Error('No network path to the other side could be found.'), ErrorCode.IceFailed);
+        void this.#failIce(call, 'No network path to the other side could be found.');
       }
     });
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
     call.negotiator.attach(pc);
-    this.#armTimer(call, CONNECT_TIMEOUT_MS, () =>
-      this.#failCall(call, new Error(`No network path to the other side was found within ${CONNECT_TIMEOUT_MS / 1000} s.`), ErrorCode.IceFailed),
+    const seconds = this.#config.connectTimeoutMs / 1000;
+    this.#armTimer(call, this.#config.connectTimeoutMs, () =>
+      this.#failIce(call, `No network path to the other side was found within ${seconds} s.`),
     );
+    if (ice.refreshAt) this.#scheduleIceRefresh(call, ice.refreshAt);
   }
 
-  async #loadIceServers(): Promise<RTCIceServer[]> {
-    const { iceServers, problem } = await this.#iceServers.get({
-      url: this.#config.iceServersUrl,
-      token: this.#config.token,
-      fallback: this.#config.iceServers,
-    });
-    if (problem) this.#warn(ErrorCode.IceServersUnavailable, problem);
-    return iceServers;
+  async #onMediaConnected(call: ActiveCall): Promise<void> {
+    const path = await call.diagnostics!.path().catch(() => null);
+    if (this.#call !== call || call.pc?.connectionState !== 'connected') return;
+    this.#path = path;
+    this.#transition('media-connected', undefined, path ?? undefined);
+  }
+
+  /** Ends a call that found no path, with what ICE tried attached for the site owner. */
+  async #failIce(call: ActiveCall, message: string): Promise<void> {
+    const diagnostics = await call.diagnostics?.summary();
+    if (this.#call !== call) return;
+    this.#failCall(call, new Error(message), ErrorCode.IceFailed, diagnostics);
+  }
+
+  /**
+   * A call may outlive its TURN credentials. The allocation it has keeps working, but an ICE restart needs
+   * a new one, which the TURN server grants only with valid credentials: so fresh ones are fetched ahead of
+   * expiry and given to the connection for the next allocation.
+   */
+  #scheduleIceRefresh(call: ActiveCall, refreshAt: number): void {
+    // At `refreshAt` the provider's cache is stale, so the `get` below really fetches.
+    const delay = Math.max(1000, refreshAt - Date.now());
+    call.refreshTimer = setTimeout(async () => {
+      call.refreshTimer = null;
+      const fresh = await this.#iceServers.get(this.#iceSource());
+      const pc = call.pc;
+      if (this.#call !== call || !pc || pc.signalingState === 'closed') return;
+      if (fresh.problem || !fresh.refreshAt) {
+        this.#warn(ErrorCode.IceServersUnavailable, fresh.problem ?? 'The ICE server endpoint gave no credentials to refresh with.');
+        return;
+      }
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers: fresh.iceServers });
+      this.#scheduleIceRefresh(call, fresh.refreshAt);
+    }, delay);
+  }
+
+  #iceSource() {
+    return { url: this.#config.iceServersUrl, token: this.#config.token, fallback: this.#config.iceServers };
+  }
+
+  async #loadIceServers(): Promise<IceServersResult> {
+    const result = await this.#iceServers.get(this.#iceSource());
+    if (result.problem) this.#warn(ErrorCode.IceServersUnavailable, result.problem);
+    return result;
   }
 
   #acquireMedia(media: MediaKind): Promise<MediaStream> {
@@ -366,7 +422,7 @@ export class CallSession {
     this.#transition('end', reason);
   }
 
-  #failCall(call: ActiveCall, error: unknown, code?: ErrorCode): void {
+  #failCall(call: ActiveCall, error: unknown, code?: ErrorCode, diagnostics?: IceDiagnosticSummary): void {
     if (this.#call !== call || this.#stopped) return;
     const resolved =
       code ?? (error instanceof MediaAccessError || error instanceof SignalingError ? error.code : ErrorCode.NegotiationFailed);
@@ -374,14 +430,17 @@ export class CallSession {
     if (resolved === ErrorCode.NoPeer) return this.#endCall('peer-left');
     const reason: CallReason =
       error instanceof MediaAccessError ? 'media' : resolved === ErrorCode.IceFailed ? 'ice-failed' : error instanceof SignalingError ? 'signaling' : 'protocol';
-    if (isInCall(this.machine.state)) void this.#signaling?.send('hangup', { callId: call.id }).catch(() => {});
-    this.#fail(reason, resolved, (error as Error)?.message ?? String(error));
+    if (isInCall(this.machine.state)) {
+      const hangupReason = resolved === ErrorCode.IceFailed ? 'ice-failed' : 'error';
+      void this.#signaling?.send('hangup', { callId: call.id, reason: hangupReason }).catch(() => {});
+    }
+    this.#fail(reason, resolved, (error as Error)?.message ?? String(error), diagnostics);
   }
 
-  #fail(reason: CallReason, code: ErrorCode, message: string): void {
+  #fail(reason: CallReason, code: ErrorCode, message: string, diagnostics?: IceDiagnosticSummary): void {
     this.#closeCall();
     this.#releaseMedia();
-    this.#host.onError({ code, message, fatal: true });
+    this.#host.onError({ code, message, fatal: true, ...(diagnostics && { diagnostics }) });
     this.#transition('fail', reason);
   }
 
@@ -401,7 +460,9 @@ export class CallSession {
     const call = this.#call;
     if (!call) return;
     this.#call = null;
+    this.#path = null;
     this.#clearTimer(call);
+    if (call.refreshTimer !== null) clearTimeout(call.refreshTimer);
     call.negotiator.close();
     call.pc?.close();
     this.#host.onRemoteStream(null);
@@ -421,8 +482,8 @@ export class CallSession {
   }
 
   /** A stopped session no longer drives the machine, whatever late callback reaches it. */
-  #transition(input: CallInput, reason?: CallReason): boolean {
-    return !this.#stopped && this.machine.send(input, reason);
+  #transition(input: CallInput, reason?: CallReason, path?: CallPath): boolean {
+    return !this.#stopped && this.machine.send(input, reason, path);
   }
 
   #setPeer(peer: Peer | null): void {

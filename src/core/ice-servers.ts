@@ -3,12 +3,18 @@
  * token, bounded by a timeout, cached for the credentials' lifetime), else the static `ice-servers`
  * attribute, else none, in which case calls still connect where host candidates reach.
  */
-import { IceServerList, IceServersResponse, parse, type IceServer } from '../protocol/protocol.js';
+import { IceServerList, parse, type IceServer } from '../protocol/protocol.js';
 
 /** A dead endpoint must not hold up a call: after this, the fallback is used. */
 export const ICE_FETCH_TIMEOUT_MS = 5000;
-/** Refetch this long before the credentials expire, so a call never starts with ones about to lapse. */
-const EXPIRY_MARGIN_MS = 60_000;
+/** Credentials without a stated lifetime are trusted for this long (Cloudflare's answer carries none). */
+const DEFAULT_TTL_SECONDS = 3600;
+
+/**
+ * How long before expiry credentials count as stale: a minute, but never more than a quarter of their
+ * lifetime, so short-lived credentials (minutes) are still used for most of their life.
+ */
+const expiryMarginMs = (lifetimeMs: number): number => Math.min(60_000, lifetimeMs / 4);
 
 export interface IceServerSource {
   url?: string;
@@ -18,12 +24,16 @@ export interface IceServerSource {
 
 export interface IceServersResult {
   iceServers: IceServer[];
-  /** Set when the endpoint failed and the fallback was used: why, for a `call-error`-style warning. */
+  /** When the endpoint's credentials expire (ms since the epoch); absent for static servers. */
+  expiresAt?: number;
+  /** When to fetch fresh ones: from then on `get` fetches again instead of answering from its cache. */
+  refreshAt?: number;
+  /** Set when the endpoint failed and the fallback was used: why, for a non-fatal `call-error`. */
   problem?: string;
 }
 
 export class IceServerProvider {
-  #cache: { key: string; servers: IceServer[]; expiresAt: number } | null = null;
+  #cache: { key: string; servers: IceServer[]; expiresAt: number; staleAt: number } | null = null;
 
   constructor(
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
@@ -33,37 +43,94 @@ export class IceServerProvider {
   async get(source: IceServerSource, signal?: AbortSignal): Promise<IceServersResult> {
     if (!source.url) return { iceServers: source.fallback };
     const key = `${source.url}\n${source.token ?? ''}`;
-    if (this.#cache?.key === key && this.#cache.expiresAt > Date.now()) return { iceServers: this.#cache.servers };
+    const cached = this.#cache;
+    if (cached?.key === key && Date.now() < cached.staleAt) {
+      return { iceServers: cached.servers, expiresAt: cached.expiresAt, refreshAt: cached.staleAt };
+    }
     try {
+      const fetchedAt = Date.now();
       const { iceServers, ttl } = await this.#fetch(source, signal);
-      const lifetimeMs = (ttl ?? 3600) * 1000;
-      this.#cache = { key, servers: iceServers, expiresAt: Date.now() + Math.max(0, lifetimeMs - EXPIRY_MARGIN_MS) };
-      return { iceServers };
+      const lifetime = (ttl ?? DEFAULT_TTL_SECONDS) * 1000;
+      const expiresAt = fetchedAt + lifetime;
+      const staleAt = expiresAt - expiryMarginMs(lifetime);
+      this.#cache = { key, servers: iceServers, expiresAt, staleAt };
+      return { iceServers, expiresAt, refreshAt: staleAt };
     } catch (error) {
       if (signal?.aborted) throw error;
       return { iceServers: source.fallback, problem: `ICE servers from ${source.url} unavailable: ${(error as Error).message}` };
     }
   }
 
-  async #fetch(source: IceServerSource, outer?: AbortSignal): Promise<IceServersResponse> {
+  async #fetch(source: IceServerSource, outer?: AbortSignal): Promise<NormalizedIceServers> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (source.token) headers.Authorization = `Bearer ${source.token}`;
     let response: Response;
+    let body: unknown;
     try {
       response = await this.fetchImpl(source.url!, { headers, signal, credentials: 'omit' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      body = await response.json();
     } catch (error) {
       if (timeout.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`);
       throw error;
     }
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const body: unknown = await response.json();
-    // A bare array is what many backends return; accept it as well as the documented object.
-    const parsed = Array.isArray(body)
-      ? parse(IceServerList, body)
-      : parse(IceServersResponse, body);
-    if (!parsed.ok) throw new Error(`unexpected response: ${parsed.error.message}`);
-    return Array.isArray(parsed.value) ? { iceServers: parsed.value } : parsed.value;
+    return normalizeIceServersResponse(body);
   }
+}
+
+export interface NormalizedIceServers {
+  iceServers: IceServer[];
+  ttl?: number;
+}
+
+/**
+ * Accepts the shapes that real providers and backends answer with and returns validated `RTCIceServer[]`:
+ * - a bare array, or `{iceServers, ttl?}` (this project's server);
+ * - Twilio's token resource: `{ice_servers: [{url, urls?, username?, credential?}], ttl: "86400"}`;
+ * - Cloudflare's generate-ice-servers: `{iceServers: {...}}` (an object in older answers) or an array;
+ * - a wrapper: `{success, data: {iceServers, ttl?}}`;
+ * - the TURN REST API draft: `{username, password, ttl, uris: [...]}`.
+ */
+export function normalizeIceServersResponse(body: unknown): NormalizedIceServers {
+  const value = unwrap(body);
+  let servers: unknown;
+  let ttl: unknown;
+  if (Array.isArray(value)) servers = value;
+  else if (isObject(value) && 'iceServers' in value) {
+    servers = Array.isArray(value.iceServers) ? value.iceServers : [value.iceServers];
+    ttl = value.ttl;
+  } else if (isObject(value) && Array.isArray(value.ice_servers)) {
+    servers = value.ice_servers.map((server: unknown) =>
+      // Twilio lists each server twice over: `url` (legacy) and `urls`; keep one.
+      isObject(server) ? { urls: server.urls ?? server.url, username: server.username, credential: server.credential } : server,
+    );
+    ttl = value.ttl;
+  } else if (isObject(value) && Array.isArray(value.uris)) {
+    servers = [{ urls: value.uris, username: value.username, credential: value.password }];
+    ttl = value.ttl;
+  } else {
+    throw new Error('unexpected response: no iceServers, ice_servers or uris in it');
+  }
+  const parsed = parse(IceServerList, (servers as unknown[]).map(dropUndefined));
+  if (!parsed.ok) throw new Error(`unexpected response: iceServers${parsed.error.message.startsWith('[') ? '' : ': '}${parsed.error.message}`);
+  const seconds = typeof ttl === 'string' && /^\d+$/.test(ttl) ? Number(ttl) : ttl;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+    ? { iceServers: parsed.value, ttl: seconds }
+    : { iceServers: parsed.value };
+}
+
+function unwrap(body: unknown): unknown {
+  if (isObject(body) && isObject(body.data) && !('iceServers' in body) && !('ice_servers' in body)) return body.data;
+  return body;
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dropUndefined(server: unknown): unknown {
+  if (!isObject(server)) return server;
+  return Object.fromEntries(Object.entries(server).filter(([, v]) => v !== undefined && v !== null));
 }

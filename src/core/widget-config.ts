@@ -3,7 +3,7 @@
  * attribute is wrong and what it should look like.
  */
 import { IceServerList, RoomName, parse } from '../protocol/protocol.js';
-import { DEFAULT_RING_TIMEOUT_MS, type CallSessionConfig } from './call-session.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RING_TIMEOUT_MS, type CallSessionConfig } from './call-session.js';
 
 export interface WidgetAttributes {
   signalingUrl?: string | null;
@@ -16,6 +16,7 @@ export interface WidgetAttributes {
   media?: string | null;
   autoAnswer?: boolean;
   ringTimeout?: string | number | null;
+  connectTimeout?: string | number | null;
 }
 
 export type WidgetConfigResult = { ok: true; config: CallSessionConfig } | { ok: false; attribute: string; message: string };
@@ -56,14 +57,10 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
   const media = attrs.media || 'video';
   if (media !== 'video' && media !== 'audio') return invalid('media', 'media must be "video" or "audio".');
 
-  let ringTimeoutMs = DEFAULT_RING_TIMEOUT_MS;
-  if (attrs.ringTimeout !== null && attrs.ringTimeout !== undefined && attrs.ringTimeout !== '') {
-    const seconds = Number(attrs.ringTimeout);
-    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-      return invalid('ring-timeout', 'ring-timeout must be a number of seconds from 1 to 600.');
-    }
-    ringTimeoutMs = seconds * 1000;
-  }
+  const ringTimeoutMs = seconds(attrs.ringTimeout, DEFAULT_RING_TIMEOUT_MS);
+  if (ringTimeoutMs === null) return invalid('ring-timeout', 'ring-timeout must be a number of seconds from 1 to 600.');
+  const connectTimeoutMs = seconds(attrs.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS);
+  if (connectTimeoutMs === null) return invalid('connect-timeout', 'connect-timeout must be a number of seconds from 1 to 600.');
 
   const displayName = attrs.displayName?.trim() || undefined;
   if (displayName && displayName.length > 64) return invalid('display-name', 'display-name must be at most 64 characters.');
@@ -82,8 +79,16 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
       media,
       autoAnswer: attrs.autoAnswer ?? false,
       ringTimeoutMs,
+      connectTimeoutMs,
     },
   };
+}
+
+/** A duration attribute in seconds (1-600) as milliseconds; the default when empty, null when invalid. */
+function seconds(value: string | number | null | undefined, fallbackMs: number): number | null {
+  if (value === null || value === undefined || value === '') return fallbackMs;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 && n <= 600 ? n * 1000 : null;
 }
 
 function httpUrl(value: string, base: string | undefined, allowWs = true): string | null {

@@ -122,7 +122,8 @@ export const RelayedMessages = {
   accept: v.object({ callId: CallId }),
   decline: v.object({ callId: CallId, reason: v.optional(v.picklist(['declined', 'busy'])) }),
   cancel: v.object({ callId: CallId, reason: v.optional(v.picklist(['canceled', 'no-answer'])) }),
-  hangup: v.object({ callId: CallId }),
+  /** `reason` `ice-failed`: this side found no network path, so the other side fails the call too. */
+  hangup: v.object({ callId: CallId, reason: v.optional(v.picklist(['hangup', 'ice-failed', 'error'])) }),
   description: v.object({ callId: CallId, description: SessionDescription }),
   candidate: v.object({ callId: CallId, candidate: IceCandidate }),
 } as const;

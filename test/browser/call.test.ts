@@ -4,6 +4,7 @@
  */
 import { expect } from '@open-wc/testing';
 import type { CallWidget } from '../../src/call-widget.js';
+import type { CallErrorDetail, CallStateChangeDetail } from '../../src/events.js';
 import { framesDecoded, framesPresented, historyOf, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
 
 async function pair(url: string, extra: Record<string, string | boolean> = {}) {
@@ -36,9 +37,15 @@ describe('a call between two widgets', () => {
     await ringing;
     expect(bob.shadowRoot!.querySelector('[part="status"]')!.textContent).to.contain('Alice is calling');
 
+    const connectedDetail = new Promise<CallStateChangeDetail>((resolve) =>
+      alice.addEventListener('call-state-change', (e) => e.detail.state === 'connected' && resolve(e.detail)),
+    );
     void bob.accept();
     await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
     await expectVideoBothWays(alice, bob);
+    // Both widgets are on this machine: a direct path between host candidates.
+    expect((await connectedDetail).path).to.deep.equal({ kind: 'direct', protocol: 'udp', local: 'host', remote: 'host' });
+    expect(alice.path).to.deep.equal((await connectedDetail).path);
 
     alice.hangUp();
     await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
@@ -180,6 +187,27 @@ describe('accessibility', () => {
 });
 
 describe('what goes wrong, said clearly', () => {
+  it('a call that finds no network path fails with ice-failed in bounded time, with diagnostics', async () => {
+    const { signalingUrl } = await testConfig();
+    // Relay-only with no TURN server: no candidate at all, so the browser would wait in "checking" for good.
+    const { alice, bob } = await pair(signalingUrl, { 'ice-transport-policy': 'relay', 'connect-timeout': '3', 'auto-answer': true });
+    const errors: CallErrorDetail[] = [];
+    alice.addEventListener('call-error', (e) => errors.push(e.detail));
+    const started = performance.now();
+    void alice.call();
+    await Promise.all([waitForState(alice, 'failed', 15_000), waitForState(bob, 'failed', 15_000)]);
+    expect(performance.now() - started).to.be.lessThan(10_000);
+    // Whichever side gives up first tells the other, and both say why.
+    expect([alice.reason, bob.reason]).to.deep.equal(['ice-failed', 'ice-failed']);
+    const failure = errors.find((e) => e.code === 'ice-failed')!;
+    expect(failure.fatal).to.equal(true);
+    expect(failure.diagnostics).to.include({ turnServers: 0, stunServers: 0 });
+    expect(failure.diagnostics!.localCandidates).to.deep.equal({ host: 0, srflx: 0, prflx: 0, relay: 0 });
+    expect(alice.diagnostics).to.deep.equal(failure.diagnostics);
+    alice.remove();
+    bob.remove();
+  });
+
   it('a third participant gets room-full and a failed state', async () => {
     const { signalingUrl } = await testConfig();
     const { alice, bob, room } = await pair(signalingUrl);

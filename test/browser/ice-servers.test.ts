@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { IceServerProvider } from '../../src/core/ice-servers.js';
+import { IceServerProvider, normalizeIceServersResponse } from '../../src/core/ice-servers.js';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -27,7 +27,8 @@ describe('ICE servers', () => {
   it('fetches the endpoint with the token as a Bearer header', async () => {
     const { impl, calls } = fakeFetch(async () => json({ iceServers: [turn], ttl: 600 }));
     const result = await new IceServerProvider(impl).get({ url: 'https://x/ice', token: 'tok', fallback });
-    expect(result).to.deep.equal({ iceServers: [turn] });
+    expect(result.iceServers).to.deep.equal([turn]);
+    expect(result.problem).to.equal(undefined);
     expect((calls[0].init.headers as Record<string, string>).Authorization).to.equal('Bearer tok');
     expect(calls[0].init.credentials).to.equal('omit');
   });
@@ -47,10 +48,14 @@ describe('ICE servers', () => {
     expect(calls).to.have.length(2);
   });
 
-  it('does not cache credentials that expire within the safety margin', async () => {
-    const { impl, calls } = fakeFetch(async () => json({ iceServers: [turn], ttl: 30 }));
+  it('fetches again once credentials are within a quarter of their lifetime of expiring', async () => {
+    const { impl, calls } = fakeFetch(async () => json({ iceServers: [turn], ttl: 1 }));
     const provider = new IceServerProvider(impl);
+    const first = await provider.get({ url: 'https://x/ice', fallback });
+    expect(first.expiresAt! - Date.now()).to.be.within(800, 1000);
     await provider.get({ url: 'https://x/ice', fallback });
+    expect(calls).to.have.length(1);
+    await new Promise((r) => setTimeout(r, 800));
     await provider.get({ url: 'https://x/ice', fallback });
     expect(calls).to.have.length(2);
   });
@@ -77,5 +82,60 @@ describe('ICE servers', () => {
     const result = await new IceServerProvider(impl, 200).get({ url: 'https://x/ice', fallback });
     expect(result.problem).to.match(/no answer within 0.2 s/);
     expect(performance.now() - started).to.be.lessThan(3000);
+  });
+});
+
+describe('ICE server response shapes', () => {
+  it('a bare array, and this project\'s {iceServers, ttl}', () => {
+    expect(normalizeIceServersResponse([turn])).to.deep.equal({ iceServers: [turn] });
+    expect(normalizeIceServersResponse({ iceServers: [turn], ttl: 600 })).to.deep.equal({ iceServers: [turn], ttl: 600 });
+  });
+
+  it("Twilio's token resource: ice_servers with url and urls, ttl as a string", () => {
+    const twilio = {
+      account_sid: 'AC00000000000000000000000000000000',
+      date_created: 'Sun, 22 Nov 2026 04:00:00 +0000',
+      date_updated: 'Sun, 22 Nov 2026 04:00:00 +0000',
+      ice_servers: [
+        { url: 'stun:global.stun.twilio.com:3478', urls: 'stun:global.stun.twilio.com:3478' },
+        { url: 'turn:global.turn.twilio.com:3478?transport=udp', urls: 'turn:global.turn.twilio.com:3478?transport=udp', username: 'u1', credential: 'p1' },
+        { url: 'turn:global.turn.twilio.com:443?transport=tcp', username: 'u1', credential: 'p1' },
+      ],
+      password: 'p1',
+      ttl: '86400',
+      username: 'u1',
+    };
+    expect(normalizeIceServersResponse(twilio)).to.deep.equal({
+      iceServers: [
+        { urls: 'stun:global.stun.twilio.com:3478' },
+        { urls: 'turn:global.turn.twilio.com:3478?transport=udp', username: 'u1', credential: 'p1' },
+        { urls: 'turn:global.turn.twilio.com:443?transport=tcp', username: 'u1', credential: 'p1' },
+      ],
+      ttl: 86400,
+    });
+  });
+
+  it("Cloudflare's generate-ice-servers: iceServers as an object or an array, no ttl", () => {
+    const server = { urls: ['stun:stun.cloudflare.com:3478', 'turn:turn.cloudflare.com:3478?transport=udp'], username: 'cu', credential: 'cp' };
+    expect(normalizeIceServersResponse({ iceServers: server })).to.deep.equal({ iceServers: [server] });
+    expect(normalizeIceServersResponse({ iceServers: [server] })).to.deep.equal({ iceServers: [server] });
+  });
+
+  it('a wrapper {success, data: {iceServers}}', () => {
+    expect(normalizeIceServersResponse({ success: true, data: { iceServers: [turn], ttl: 120 } })).to.deep.equal({ iceServers: [turn], ttl: 120 });
+  });
+
+  it('the TURN REST API draft: {username, password, ttl, uris}', () => {
+    const draft = { username: '1700000000:alice', password: 'pw', ttl: 86400, uris: ['turn:turn.example.com:3478?transport=udp', 'turn:turn.example.com:3478?transport=tcp'] };
+    expect(normalizeIceServersResponse(draft)).to.deep.equal({
+      iceServers: [{ urls: draft.uris, username: draft.username, credential: 'pw' }],
+      ttl: 86400,
+    });
+  });
+
+  it('refuses anything else, saying what was missing or wrong', () => {
+    expect(() => normalizeIceServersResponse({ servers: [] })).to.throw(/no iceServers, ice_servers or uris/);
+    expect(() => normalizeIceServersResponse({ iceServers: [{ urls: 'turn:x' }] })).to.throw(/iceServers\[0\]: a turn: or turns: server needs a username/);
+    expect(() => normalizeIceServersResponse({ uris: ['turn:x'], username: 'u' })).to.throw(/needs a username and a credential/);
   });
 });

@@ -20,6 +20,7 @@ describe('widget attributes', () => {
         media: 'video',
         autoAnswer: false,
         ringTimeoutMs: 30_000,
+        connectTimeoutMs: 30_000,
       },
     });
   });
@@ -66,6 +67,7 @@ describe('widget attributes', () => {
     [{ ...valid, media: 'screen' }, 'media'],
     [{ ...valid, ringTimeout: 'soon' }, 'ring-timeout'],
     [{ ...valid, ringTimeout: '0' }, 'ring-timeout'],
+    [{ ...valid, connectTimeout: '601' }, 'connect-timeout'],
     [{ ...valid, displayName: 'x'.repeat(65) }, 'display-name'],
     [{ ...valid, token: 'x'.repeat(5000) }, 'token'],
   ];

@@ -1,0 +1,112 @@
+/**
+ * What ICE did, for the site owner: the path a connected call takes, and, when a call cannot connect, a
+ * summary worth logging (which candidates each side had, which TURN servers failed and how, where the
+ * candidate pairs got to). Read from the peer connection's own statistics and `icecandidateerror` events.
+ */
+
+export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
+export type TransportProtocol = 'udp' | 'tcp' | 'tls';
+
+/** The media path of a connected call. */
+export interface CallPath {
+  /** `relay` when either end of the selected pair is a TURN relay candidate. */
+  kind: 'direct' | 'relay';
+  /** How this side reaches the far end or its relay: for a relay, the protocol to the TURN server. */
+  protocol: TransportProtocol;
+  local: CandidateType;
+  remote: CandidateType;
+}
+
+export interface CandidateError {
+  url: string;
+  code: number;
+  text: string;
+}
+
+export interface IceDiagnosticSummary {
+  localCandidates: Record<CandidateType, number>;
+  remoteCandidates: Record<CandidateType, number>;
+  stunServers: number;
+  turnServers: number;
+  /** Every `icecandidateerror`: a TURN 401 here means stale or wrong credentials. */
+  errors: CandidateError[];
+  /** The candidate pairs and the state each reached, most advanced first (at most 10). */
+  pairs: Array<{ local: string; remote: string; state: string }>;
+  iceConnectionState: RTCIceConnectionState;
+  connectionState: RTCPeerConnectionState;
+}
+
+/** At most this many errors are kept: a misconfigured TURN list can produce one per candidate per server. */
+const MAX_ERRORS = 50;
+const PAIR_ORDER = ['succeeded', 'in-progress', 'waiting', 'frozen', 'failed'];
+
+export class IceDiagnostics {
+  readonly errors: CandidateError[] = [];
+  readonly #pc: RTCPeerConnection;
+
+  constructor(pc: RTCPeerConnection) {
+    this.#pc = pc;
+    pc.addEventListener('icecandidateerror', (event) => {
+      const e = event as RTCPeerConnectionIceErrorEvent;
+      if (this.errors.length < MAX_ERRORS) this.errors.push({ url: e.url, code: e.errorCode, text: e.errorText });
+    });
+  }
+
+  /** The selected candidate pair as a path, or null if there is none (yet). */
+  async path(): Promise<CallPath | null> {
+    const stats = await this.#pc.getStats();
+    let pair: any;
+    stats.forEach((report) => {
+      if (report.type === 'transport' && report.selectedCandidatePairId) pair = stats.get(report.selectedCandidatePairId);
+    });
+    // Not every browser fills `selectedCandidatePairId`; a nominated, succeeded pair is the same thing.
+    stats.forEach((report) => {
+      if (!pair && report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') pair = report;
+    });
+    if (!pair) return null;
+    const local = stats.get(pair.localCandidateId);
+    const remote = stats.get(pair.remoteCandidateId);
+    if (!local || !remote) return null;
+    const relayed = local.candidateType === 'relay' || remote.candidateType === 'relay';
+    const protocol: TransportProtocol =
+      local.candidateType === 'relay' ? (local.relayProtocol ?? 'udp') : (local.protocol ?? 'udp');
+    return { kind: relayed ? 'relay' : 'direct', protocol, local: local.candidateType, remote: remote.candidateType };
+  }
+
+  async summary(): Promise<IceDiagnosticSummary> {
+    const empty = (): Record<CandidateType, number> => ({ host: 0, srflx: 0, prflx: 0, relay: 0 });
+    const localCandidates = empty();
+    const remoteCandidates = empty();
+    const pairs: IceDiagnosticSummary['pairs'] = [];
+    let stats: RTCStatsReport | null = null;
+    try {
+      stats = await this.#pc.getStats();
+    } catch {
+      // A closed connection has no statistics; the errors and configuration still tell something.
+    }
+    stats?.forEach((report) => {
+      if (report.type === 'local-candidate') localCandidates[report.candidateType as CandidateType] += 1;
+      if (report.type === 'remote-candidate') remoteCandidates[report.candidateType as CandidateType] += 1;
+    });
+    stats?.forEach((report) => {
+      if (report.type !== 'candidate-pair') return;
+      const describe = (id: string) => {
+        const c = stats!.get(id);
+        return c ? `${c.candidateType} ${c.protocol}${c.relayProtocol ? `/${c.relayProtocol}` : ''} ${c.address ?? '?'}:${c.port ?? '?'}` : '?';
+      };
+      pairs.push({ local: describe(report.localCandidateId), remote: describe(report.remoteCandidateId), state: report.state });
+    });
+    pairs.sort((a, b) => PAIR_ORDER.indexOf(a.state) - PAIR_ORDER.indexOf(b.state));
+    const urls = this.#pc.getConfiguration().iceServers?.flatMap((server) => [server.urls].flat()) ?? [];
+    return {
+      localCandidates,
+      remoteCandidates,
+      stunServers: urls.filter((url) => /^stuns?:/.test(url)).length,
+      turnServers: urls.filter((url) => /^turns?:/.test(url)).length,
+      errors: [...this.errors],
+      pairs: pairs.slice(0, 10),
+      iceConnectionState: this.#pc.iceConnectionState,
+      connectionState: this.#pc.connectionState,
+    };
+  }
+}
