@@ -1,14 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
-import type { IceServersResponse } from '../src/protocol/protocol.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
 import type { ServerConfig } from './config.js';
+import {
+  createIceServerSource,
+  IceProviderError,
+  type IceClient,
+  type IceServerProvider,
+  type ProviderBaseUrls,
+} from './ice-providers.js';
+import { KeyedRateLimiter } from './rate-limit.js';
 import { attachSignaling, type SignalingOptions } from './signaling.js';
-import { mintTurnCredential } from './turn-credentials.js';
 
 /** Files the server hands out: the built widget and the demo page. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,7 +44,17 @@ export interface CallServer {
 export interface CallServerOptions {
   log?: (message: string) => void;
   relay?: SignalingOptions['relay'];
+  /**
+   * Test hook: where the Twilio and Cloudflare APIs are, so tests can use fakes on loopback. Deliberately
+   * not an environment variable: nothing in a deployment's environment can send its API secrets elsewhere.
+   */
+  providerBaseUrls?: ProviderBaseUrls;
+  /** Test hook: how long a provider may take to answer (5 s otherwise). */
+  providerTimeoutMs?: number;
 }
+
+/** The same bound the Socket.IO handshake puts on `auth.token`. */
+const MAX_TOKEN_CHARS = 4096;
 
 export async function startCallServer(config: ServerConfig, options: CallServerOptions = {}): Promise<CallServer> {
   const log = options.log ?? (() => {});
@@ -73,6 +89,13 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     log,
     relay: options.relay,
   });
+  const iceSource = createIceServerSource(config, {
+    log,
+    baseUrls: options.providerBaseUrls,
+    timeoutMs: options.providerTimeoutMs,
+  });
+  // Every answer mints credentials or may cost a paid API call, so one client must not be able to ask in a loop.
+  const iceLimiter = new KeyedRateLimiter(config.iceRate, config.iceBurst);
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -92,11 +115,23 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
         response.setHeader('Vary', 'Origin');
         response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
         response.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
+        // Not a CORS-safelisted header: without this a page could not read when to try again.
+        response.setHeader('Access-Control-Expose-Headers', 'Retry-After');
       }
       if (request.method === 'OPTIONS') return void response.writeHead(204).end();
       if (request.method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' });
       response.setHeader('Cache-Control', 'no-store');
-      return sendJson(response, 200, iceServersFor(config));
+      const limit = iceLimiter.take(rateLimitKey(clientAddress(request, config.trustProxy)));
+      if (!limit.ok) {
+        response.setHeader('Retry-After', String(limit.retryAfterSeconds));
+        return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
+      }
+      const token = bearerToken(request);
+      if (token !== undefined && token.length > MAX_TOKEN_CHARS) {
+        return sendJson(response, 400, { error: `the bearer token must be at most ${MAX_TOKEN_CHARS} characters` });
+      }
+      const [status, body] = await iceServersFor(iceSource, { bearerToken: token });
+      return sendJson(response, status, body);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
     // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS.
@@ -118,23 +153,30 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     url: `http://${displayHost}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        iceSource.close();
         io.close(() => resolve());
         http.closeAllConnections();
       }),
   };
 }
 
-function iceServersFor(config: ServerConfig): IceServersResponse {
-  if (!config.turn) return { iceServers: config.iceServers, ttl: 86_400 };
-  const { username, credential } = mintTurnCredential(
-    config.turn.secret,
-    randomBytes(6).toString('base64url'),
-    config.turn.ttlSeconds,
-  );
-  return {
-    iceServers: [...config.iceServers, { urls: config.turn.urls, username, credential }],
-    ttl: config.turn.ttlSeconds,
-  };
+/**
+ * The answer to `GET /ice-servers`. A provider failure is a 502 rather than the static servers alone: a 200
+ * without TURN would hide the outage, while an error makes the widget report it (a non-fatal
+ * `ice-servers-unavailable`) and use its own `ice-servers` attribute instead.
+ */
+async function iceServersFor(source: IceServerProvider, client: IceClient): Promise<[status: number, body: unknown]> {
+  try {
+    return [200, await source.getIceServers(client)];
+  } catch (error) {
+    if (error instanceof IceProviderError) return [502, { error: `ICE servers unavailable: ${error.message}` }];
+    throw error;
+  }
+}
+
+/** The token from `Authorization: Bearer <token>`, if the request has one. */
+function bearerToken(request: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 async function serveStatic(path: string, response: ServerResponse) {

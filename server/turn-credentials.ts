@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export interface TurnCredential {
   username: string;
@@ -23,4 +23,16 @@ export function mintTurnCredential(
   const username = `${expiresAt}:${userId.replaceAll(':', '_')}`;
   const credential = createHmac('sha1', secret).update(username).digest('base64');
   return { username, credential, expiresAt };
+}
+
+/**
+ * The id in a coturn username, which coturn logs with every allocation so an operator can tell visitors
+ * apart. A visitor who sends a bearer token gets the same id on every request; it is an HMAC keyed with the
+ * secret, so it reveals nothing about the token (a plain hash of a guessable token could be reversed) and
+ * every server sharing the secret agrees on it. Without a token the id is random.
+ */
+export function turnUserId(secret: string, bearerToken?: string): string {
+  if (bearerToken === undefined) return randomBytes(9).toString('base64url');
+  // The label keeps these digests apart from the credentials, which are HMACs with the same secret.
+  return createHmac('sha256', secret).update(`call-widget user id\n${bearerToken}`).digest('base64url').slice(0, 16);
 }

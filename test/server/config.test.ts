@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../server/config.js';
 
+const TWILIO_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const TWILIO_TOKEN = '89abcdef'.repeat(4);
+const CF_KEY_ID = 'fedcba9876543210fedcba9876543210';
+const CF_TOKEN = 'cloudflare-api-token-0123456789';
+
 const errorsFor = (env: Record<string, string>) => {
   const result = loadConfig(env);
   assert.equal(result.ok, false, `expected ${JSON.stringify(env)} to be refused`);
@@ -16,7 +21,10 @@ describe('server configuration', () => {
     assert.equal(result.config.host, '0.0.0.0');
     assert.equal(result.config.allowedOrigins, '*');
     assert.deepEqual(result.config.iceServers, []);
-    assert.equal(result.config.turn, null);
+    assert.equal(result.config.iceProvider, null);
+    assert.equal(result.config.iceRate, 2);
+    assert.equal(result.config.iceBurst, 10);
+    assert.equal(result.config.trustProxy, 0);
     assert.ok(result.warnings.some((w) => w.includes('ALLOWED_ORIGINS')));
   });
 
@@ -29,6 +37,9 @@ describe('server configuration', () => {
       TURN_URLS: 'turn:turn.example.com:3478?transport=udp,turns:turn.example.com:443?transport=tcp',
       TURN_SECRET: 'a-long-shared-secret',
       TURN_TTL: '600',
+      ICE_RATE: '5',
+      ICE_BURST: '20',
+      TRUST_PROXY: '1',
       SIGNAL_RATE: '20',
       SIGNAL_BURST: '80',
     });
@@ -38,11 +49,15 @@ describe('server configuration', () => {
       host: '127.0.0.1',
       allowedOrigins: ['https://a.example', 'http://localhost:3000'],
       iceServers: [{ urls: 'stun:stun.example.com:3478' }],
-      turn: {
+      iceProvider: {
+        kind: 'coturn',
         urls: ['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:443?transport=tcp'],
         secret: 'a-long-shared-secret',
         ttlSeconds: 600,
       },
+      iceRate: 5,
+      iceBurst: 20,
+      trustProxy: 1,
       signalRate: 20,
       signalBurst: 80,
     });
@@ -66,6 +81,28 @@ describe('server configuration', () => {
     [{ TURN_URLS: 'stun:x', TURN_SECRET: 'a-long-shared-secret' }, /^TURN_URLS: "stun:x" is not a turn:/],
     [{ TURN_URLS: 'turn:x', TURN_SECRET: 'short' }, /^TURN_SECRET: must be at least 16/],
     [{ TURN_TTL: '5' }, /^TURN_TTL=/],
+    [{ TWILIO_ACCOUNT_SID: 'SK0123', TWILIO_AUTH_TOKEN: TWILIO_TOKEN }, /^TWILIO_ACCOUNT_SID: expected AC followed by 32 hex digits, as on the Twilio console; got 6 characters starting with "SK"$/],
+    [{ TWILIO_AUTH_TOKEN: TWILIO_TOKEN }, /^TWILIO_ACCOUNT_SID: required with TWILIO_AUTH_TOKEN/],
+    [{ TWILIO_ACCOUNT_SID: TWILIO_SID }, /^TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID$/],
+    [{ TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: 'short' }, /^TWILIO_AUTH_TOKEN: expected the auth token/],
+    [{ TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: 'with a space in it 0123' }, /^TWILIO_AUTH_TOKEN: expected/],
+    [{ TWILIO_TTL: '86401' }, /^TWILIO_TTL="86401": expected a whole number from 60 to 86400$/],
+    [{ CLOUDFLARE_TURN_KEY_ID: '../../zones', CLOUDFLARE_TURN_API_TOKEN: CF_TOKEN }, /^CLOUDFLARE_TURN_KEY_ID: expected the TURN key id/],
+    [{ CLOUDFLARE_TURN_API_TOKEN: CF_TOKEN }, /^CLOUDFLARE_TURN_KEY_ID: required with CLOUDFLARE_TURN_API_TOKEN/],
+    [{ CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID }, /^CLOUDFLARE_TURN_API_TOKEN: required with CLOUDFLARE_TURN_KEY_ID$/],
+    [{ CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID, CLOUDFLARE_TURN_API_TOKEN: 'tiny' }, /^CLOUDFLARE_TURN_API_TOKEN: expected/],
+    [{ CLOUDFLARE_TURN_TTL: '172801' }, /^CLOUDFLARE_TURN_TTL="172801": expected a whole number from 60 to 172800$/],
+    [
+      { TURN_URLS: 'turn:x', TURN_SECRET: 'a-long-shared-secret', TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN },
+      /^coturn \(TURN_URLS, TURN_SECRET\) and Twilio \(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN\) are both set: configure one TURN provider, not several$/,
+    ],
+    [
+      { TURN_SECRET: 'a-long-shared-secret', TWILIO_AUTH_TOKEN: TWILIO_TOKEN, CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID },
+      /^coturn .* and Twilio .* and Cloudflare \(CLOUDFLARE_TURN_KEY_ID, CLOUDFLARE_TURN_API_TOKEN\) are all set/,
+    ],
+    [{ ICE_RATE: '0' }, /^ICE_RATE="0": expected a whole number from 1 to 10000$/],
+    [{ ICE_BURST: 'ten' }, /^ICE_BURST="ten": expected a whole number/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY="yes": expected a whole number from 0 to 10$/],
     [{ SIGNAL_RATE: '0' }, /^SIGNAL_RATE=/],
     [{ SIGNAL_BURST: '1.5' }, /^SIGNAL_BURST=/],
   ];
@@ -75,6 +112,46 @@ describe('server configuration', () => {
       assert.ok(errors.some((e) => message.test(e)), errors.join('\n'));
     });
   }
+
+  it('reads a Twilio account, with two hours of credentials unless TWILIO_TTL says otherwise', () => {
+    const result = loadConfig({ TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN });
+    assert.ok(result.ok);
+    assert.deepEqual(result.config.iceProvider, { kind: 'twilio', accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, ttlSeconds: 7200 });
+    const shorter = loadConfig({ TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, TWILIO_TTL: '600' });
+    assert.ok(shorter.ok);
+    assert.equal(shorter.config.iceProvider?.ttlSeconds, 600);
+  });
+
+  it('reads a Cloudflare TURN key', () => {
+    const result = loadConfig({ CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID, CLOUDFLARE_TURN_API_TOKEN: CF_TOKEN, CLOUDFLARE_TURN_TTL: '86400' });
+    assert.ok(result.ok);
+    assert.deepEqual(result.config.iceProvider, { kind: 'cloudflare', keyId: CF_KEY_ID, apiToken: CF_TOKEN, ttlSeconds: 86400 });
+    assert.ok(!result.warnings.some((w) => w.includes('TURN provider')), 'a provider is enough to stop the no-TURN warning');
+  });
+
+  it("warns about a provider's lifetime set without the provider", () => {
+    const result = loadConfig({ TWILIO_TTL: '600', CLOUDFLARE_TURN_TTL: '600', TURN_TTL: '600' });
+    assert.ok(result.ok);
+    for (const name of ['TWILIO_TTL', 'CLOUDFLARE_TURN_TTL', 'TURN_TTL']) {
+      assert.ok(result.warnings.some((w) => w.startsWith(`${name} is set but`)), `${name}: ${result.warnings.join('\n')}`);
+    }
+  });
+
+  it('never repeats a secret in its messages, even one put in the wrong variable', () => {
+    const secrets = { TURN_SECRET: 'short-secret', TWILIO_AUTH_TOKEN: 'bad token with spaces', CLOUDFLARE_TURN_API_TOKEN: 'tiny-token' };
+    const errors = errorsFor({ ...secrets, TURN_URLS: 'turn:x' });
+    assert.ok(errors.length >= 3, errors.join('\n'));
+    for (const secret of Object.values(secrets)) assert.ok(!errors.join('\n').includes(secret), secret);
+    const swapped = errorsFor({
+      TWILIO_ACCOUNT_SID: TWILIO_TOKEN,
+      TWILIO_AUTH_TOKEN: TWILIO_SID,
+      CLOUDFLARE_TURN_KEY_ID: `${CF_TOKEN} `.repeat(2),
+      CLOUDFLARE_TURN_API_TOKEN: CF_KEY_ID,
+    }).join('\n');
+    assert.match(swapped, /TWILIO_ACCOUNT_SID: expected/);
+    assert.match(swapped, /CLOUDFLARE_TURN_KEY_ID: expected/);
+    assert.ok(!swapped.includes(TWILIO_TOKEN) && !swapped.includes(CF_TOKEN), swapped);
+  });
 
   it('reports every bad variable at once, not only the first', () => {
     assert.equal(errorsFor({ PORT: 'x', HOST: '!', TURN_TTL: 'y' }).length, 3);

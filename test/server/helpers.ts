@@ -1,12 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
-import { startCallServer, type CallServer } from '../../server/app.js';
+import { startCallServer, type CallServer, type CallServerOptions } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/protocol.js';
 
-export async function testServer(env: Record<string, string> = {}): Promise<CallServer> {
+export async function testServer(env: Record<string, string> = {}, options: CallServerOptions = {}): Promise<CallServer> {
   const loaded = loadConfig({ HOST: '127.0.0.1', PORT: '0', ALLOWED_ORIGINS: '*', ...env });
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-  return startCallServer(loaded.config);
+  return startCallServer(loaded.config, options);
 }
 
 export async function client(server: CallServer, options: Record<string, unknown> = {}): Promise<Socket> {

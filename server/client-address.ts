@@ -1,0 +1,39 @@
+/**
+ * Who is asking, for per-client rate limits: the peer address of the connection or, behind trusted reverse
+ * proxies, the address the nearest of them saw.
+ */
+import type { IncomingMessage } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * The client's address. Each proxy appends the address it received the request from to
+ * `X-Forwarded-For`, so with `trustedProxies` of them in front the client is that many entries from the
+ * right; anything further left was written by the client itself and proves nothing.
+ */
+export function clientAddress(request: IncomingMessage, trustedProxies: number): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  if (trustedProxies === 0) return peer;
+  const forwarded = (request.headers['x-forwarded-for'] ?? '')
+    .toString()
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  // Fewer entries than proxies: a proxy was bypassed or does not append; the leftmost is the best there is.
+  return forwarded[Math.max(0, forwarded.length - trustedProxies)] ?? peer;
+}
+
+/**
+ * The key a client is limited by. An IPv4 address is one household or one NAT; an IPv6 household usually
+ * holds a whole /64 and can pick a new address in it for every request, so the /64 is what counts there.
+ */
+export function rateLimitKey(address: string): string {
+  const plain = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  if (!isIPv6(plain)) return plain;
+  const [head, tail] = plain.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
