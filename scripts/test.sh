@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every suite, in order of cost, and one closing line with the totals.
 #   type check → build → server tests (node) → browser tests (web-test-runner) → script-tag end-to-end (node)
+#   → NAT lab (network namespaces, iptables, coturn; skipped with a message where we are not root)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
@@ -48,6 +49,11 @@ step "script-tag end-to-end (dist/call-widget.js on another origin)"
 node --import tsx --test --test-reporter=spec test/e2e/*.test.ts 2>&1 | tee "$logs/e2e"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 count_node "$logs/e2e"
+
+step "NAT lab (real NATs and firewalls from network namespaces, real coturn)"
+node --import tsx --test --test-reporter=spec test/network/*.test.ts 2>&1 | tee "$logs/network"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+count_node "$logs/network"
 
 if [ "$passed" = 0 ]; then
   echo "no tests ran"; status=1

@@ -5,11 +5,15 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * `entry` is a TypeScript file run with tsx; it must print "listening on <url>" once ready.
- * Resolves with the server's URL and a stop function; rejects if it has not started within 20 s.
+ * `entry` is a TypeScript file run with tsx; it must print "listening on <url>" once ready. With `netns`,
+ * it runs inside that network namespace. Resolves with the server's URL and a stop function; rejects if it
+ * has not started within 20 s.
+ * @param {{ entry?: string, env?: Record<string, string>, name?: string, netns?: string }} [options]
  */
-export function startServer({ entry = 'server/main.ts', env = {}, name = 'server' } = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function startServer({ entry = 'server/main.ts', env = {}, name = 'server', netns } = {}) {
+  const command = [process.execPath, '--import', 'tsx', entry];
+  const [file, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...command] : command;
+  const child = spawn(file, args, {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
