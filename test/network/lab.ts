@@ -20,6 +20,8 @@ import { join } from 'node:path';
 export const INET = { gateway: '203.0.113.1', signaling: '203.0.113.10', turnTcp443: '203.0.113.11', pub: '203.0.113.20' };
 export const LAN_A = { router: '192.0.2.1', client: '192.0.2.10', wan: '203.0.113.2' };
 export const LAN_B = { router: '198.51.100.1', client: '198.51.100.10', wan: '203.0.113.3' };
+/** The dead end's gateway: an unused documentation address, known only to the sink's neighbour table. */
+const SINK_GATEWAY = '203.0.113.254';
 
 /**
  * How a router treats its clients' traffic:
@@ -104,8 +106,8 @@ export class NatLab {
   #sink(name: string): void {
     this.ip(name, 'link', 'add', 'sink', 'type', 'veth', 'peer', 'name', 'sink-peer');
     this.ip(name, 'link', 'set', 'sink', 'up');
-    this.ip(name, 'route', 'add', 'default', 'via', '192.0.0.1', 'dev', 'sink', 'onlink');
-    this.ip(name, 'neigh', 'add', '192.0.0.1', 'lladdr', '02:00:00:00:00:01', 'dev', 'sink', 'nud', 'permanent');
+    this.ip(name, 'route', 'add', 'default', 'via', SINK_GATEWAY, 'dev', 'sink', 'onlink');
+    this.ip(name, 'neigh', 'add', SINK_GATEWAY, 'lladdr', '02:00:00:00:00:01', 'dev', 'sink', 'nud', 'permanent');
   }
 
   /** (Re)configures a router's NAT and filtering; drops connection-tracking state from the last mode. */
