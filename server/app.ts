@@ -86,6 +86,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
   const rooms = attachSignaling(io, {
     signalRate: config.signalRate,
     signalBurst: config.signalBurst,
+    resumeGraceMs: config.resumeGraceMs,
     log,
     relay: options.relay,
   });

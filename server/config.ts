@@ -53,6 +53,8 @@ export interface ServerConfig {
   /** Signaling messages per second per connection, and the burst allowed above that rate. */
   signalRate: number;
   signalBurst: number;
+  /** How long a dropped participant keeps its place for a resume before its peer hears it left. */
+  resumeGraceMs: number;
 }
 
 export type ConfigResult = { ok: true; config: ServerConfig; warnings: string[] } | { ok: false; errors: string[] };
@@ -83,6 +85,7 @@ export const CONFIG_VARIABLES = [
   'ICE_RATE',
   'ICE_BURST',
   'TRUST_PROXY',
+  'RESUME_GRACE',
   'SIGNAL_RATE',
   'SIGNAL_BURST',
 ] as const;
@@ -159,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const iceRate = integer('ICE_RATE', 2, 1, 10_000);
   const iceBurst = integer('ICE_BURST', 10, 1, 100_000);
   const trustProxy = integer('TRUST_PROXY', 0, 0, 10);
+  const resumeGraceSeconds = integer('RESUME_GRACE', 30, 0, 600);
   const signalRate = integer('SIGNAL_RATE', 50, 1, 10_000);
   const signalBurst = integer('SIGNAL_BURST', 200, 1, 100_000);
 
@@ -166,7 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   return {
     ok: true,
     warnings,
-    config: { port, host, allowedOrigins, iceServers, iceProvider, iceRate, iceBurst, trustProxy, signalRate, signalBurst },
+    config: { port, host, allowedOrigins, iceServers, iceProvider, iceRate, iceBurst, trustProxy, signalRate, signalBurst, resumeGraceMs: resumeGraceSeconds * 1000 },
   };
 }
 

@@ -19,6 +19,11 @@ import { RoomRegistry, describePeer, type Participant } from './rooms.js';
 export interface SignalingOptions {
   signalRate: number;
   signalBurst: number;
+  /**
+   * How long a participant whose connection dropped keeps its place (and its messages) before the peer is
+   * told it left. 0 announces at once.
+   */
+  resumeGraceMs: number;
   log?: (message: string) => void;
   /**
    * Test hook: decides when (and in which order) a relayed message reaches the peer. Tests use it to delay
@@ -44,8 +49,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
 
     const leave = (reason: 'left' | 'disconnected') => {
       if (!self) return;
-      const peer = rooms.leave(self);
-      if (peer) io.to(peer.socketId).emit('peer-left', { peerId: self.id, reason });
+      leaveRoom(self, reason);
       self = null;
     };
 
@@ -83,7 +87,40 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       }
     });
 
-    socket.on('disconnect', () => leave('disconnected'));
+    socket.on('disconnect', (reason) => {
+      const participant = self;
+      self = null;
+      // Taken over by a resumed connection already, or never joined.
+      if (!participant || participant.socketId !== socket.id) return;
+      // A client that said goodbye is gone; a connection that dropped may come back as the same participant.
+      if (reason === 'client namespace disconnect' || options.resumeGraceMs === 0) return leaveRoom(participant, 'disconnected');
+      participant.away = {
+        held: [],
+        timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs),
+      };
+    });
+
+    function resume(participant: Participant): Ack<JoinResult> {
+      const previous = participant.socketId;
+      participant.socketId = socket.id;
+      self = participant;
+      if (participant.away) clearTimeout(participant.away.timer);
+      const held = participant.away?.held ?? [];
+      participant.away = null;
+      // The old connection may still look open here (its loss not noticed yet); it no longer speaks for anyone.
+      io.sockets.sockets.get(previous)?.disconnect(true);
+      // After the ack, so the client knows it resumed before the held messages arrive.
+      setImmediate(() => held.forEach(([event, message]) => socket.emit(event, message)));
+      const peer = rooms.peerOf(participant);
+      return {
+        ok: true,
+        id: participant.id,
+        peer: peer ? describePeer(peer) : null,
+        polite: participant.polite,
+        resumeToken: participant.resumeToken,
+        resumed: true,
+      };
+    }
 
     function join(payload: unknown): Ack<JoinResult> {
       // Check the version before the rest so an old client learns the real reason, not a schema detail.
@@ -97,15 +134,19 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       const request = parse(JoinRequest, payload);
       if (!request.ok) return request;
       if (self) return protocolError(ErrorCode.AlreadyJoined, `Already in room ${JSON.stringify(self.room)}.`);
+      const returning = request.value.resume ? rooms.resumable(request.value.resume) : null;
+      if (returning && returning.room === request.value.room) return resume(returning);
       const outcome = rooms.join(request.value.room, socket.id, request.value.displayName);
       if (!outcome.ok) return protocolError(ErrorCode.RoomFull, 'This room already has two participants.');
       self = outcome.self;
-      if (outcome.peer) io.to(outcome.peer.socketId).emit('peer-joined', { peer: describePeer(self) });
+      if (outcome.peer) sendTo(outcome.peer, 'peer-joined', { peer: describePeer(self) });
       return {
         ok: true,
         id: self.id,
         peer: outcome.peer ? describePeer(outcome.peer) : null,
         polite: self.polite,
+        resumeToken: self.resumeToken,
+        resumed: false,
       };
     }
 
@@ -116,13 +157,27 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       const peer = rooms.peerOf(self);
       if (!peer) return protocolError(ErrorCode.NoPeer, 'Nobody else is in the room.');
       const outgoing = { ...message.value, from: self.id } as Record<string, unknown>;
-      // Emitting to a socket that has gone in the meantime is a no-op, so a held-back message is safe to deliver.
-      const deliver = () => io.to(peer.socketId).emit(event, outgoing);
+      // Read the peer's connection at delivery time: it may have resumed on another one meanwhile.
+      const deliver = () => sendTo(peer, event, outgoing);
       if (options.relay) options.relay(event, outgoing, deliver);
       else deliver();
       return { ok: true };
     }
   });
 
+  /** Delivers to a participant, or holds the message while its connection is away (bounded). */
+  function sendTo(participant: Participant, event: string, payload: unknown) {
+    if (!participant.away) io.to(participant.socketId).emit(event, payload);
+    else if (participant.away.held.length < MAX_HELD_MESSAGES) participant.away.held.push([event, payload]);
+  }
+
+  function leaveRoom(participant: Participant, reason: 'left' | 'disconnected') {
+    const peer = rooms.leave(participant);
+    if (peer) sendTo(peer, 'peer-left', { peerId: participant.id, reason });
+  }
+
   return rooms;
 }
+
+/** A call set-up is a few dozen messages; more than this held for an absent client is a flood, not signaling. */
+const MAX_HELD_MESSAGES = 500;

@@ -89,16 +89,27 @@ export const IceCandidate = v.object({
   usernameFragment: v.optional(v.nullable(boundedString(256, 'candidate.usernameFragment'))),
 });
 
+/**
+ * Which peer connection of a call a description or candidate belongs to: 0 for the first, one more for each
+ * rebuild after a network failure. A higher generation tells the receiver to rebuild too.
+ */
+export const Generation = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
+
 const Peer = v.object({ id: ParticipantId, displayName: v.optional(DisplayName) });
 export type Peer = v.InferOutput<typeof Peer>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Client to server
 
+/** Proves a returning client is the participant it was: handed out in the join ack, secret to that client. */
+export const ResumeToken = v.pipe(v.string('resume must be a string'), v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'resume is not a resume token'));
+
 export const JoinRequest = v.object({
   v: v.pipe(v.number('v (protocol version) must be a number'), v.integer()),
   room: RoomName,
   displayName: v.optional(DisplayName),
+  /** Rejoin as the participant this token was issued to, after the connection dropped. */
+  resume: v.optional(ResumeToken),
 });
 export type JoinRequest = v.InferOutput<typeof JoinRequest>;
 
@@ -108,6 +119,10 @@ export const JoinResult = v.object({
   peer: v.nullable(Peer),
   /** Role in perfect negotiation: the polite side yields when both send an offer at once. */
   polite: v.boolean(),
+  /** Send it as `resume` in a later join to come back as this participant within the grace period. */
+  resumeToken: ResumeToken,
+  /** True when the join resumed an earlier participation: same id, role and peer; nothing was announced. */
+  resumed: v.boolean(),
 });
 export type JoinResult = v.InferOutput<typeof JoinResult>;
 
@@ -123,9 +138,9 @@ export const RelayedMessages = {
   decline: v.object({ callId: CallId, reason: v.optional(v.picklist(['declined', 'busy'])) }),
   cancel: v.object({ callId: CallId, reason: v.optional(v.picklist(['canceled', 'no-answer'])) }),
   /** `reason` `ice-failed`: this side found no network path, so the other side fails the call too. */
-  hangup: v.object({ callId: CallId, reason: v.optional(v.picklist(['hangup', 'ice-failed', 'error'])) }),
-  description: v.object({ callId: CallId, description: SessionDescription }),
-  candidate: v.object({ callId: CallId, candidate: IceCandidate }),
+  hangup: v.object({ callId: CallId, reason: v.optional(v.picklist(['hangup', 'ice-failed', 'network', 'error'])) }),
+  description: v.object({ callId: CallId, generation: v.optional(Generation), description: SessionDescription }),
+  candidate: v.object({ callId: CallId, generation: v.optional(Generation), candidate: IceCandidate }),
 } as const;
 export type RelayedEvent = keyof typeof RelayedMessages;
 export type RelayedPayload<E extends RelayedEvent> = v.InferOutput<(typeof RelayedMessages)[E]>;

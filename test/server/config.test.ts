@@ -42,6 +42,7 @@ describe('server configuration', () => {
       TRUST_PROXY: '1',
       SIGNAL_RATE: '20',
       SIGNAL_BURST: '80',
+      RESUME_GRACE: '45',
     });
     assert.ok(result.ok);
     assert.deepEqual(result.config, {
@@ -60,6 +61,7 @@ describe('server configuration', () => {
       trustProxy: 1,
       signalRate: 20,
       signalBurst: 80,
+      resumeGraceMs: 45_000,
     });
     assert.deepEqual(result.warnings, []);
   });
@@ -104,6 +106,7 @@ describe('server configuration', () => {
     [{ ICE_BURST: 'ten' }, /^ICE_BURST="ten": expected a whole number/],
     [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY="yes": expected a whole number from 0 to 10$/],
     [{ SIGNAL_RATE: '0' }, /^SIGNAL_RATE=/],
+    [{ RESUME_GRACE: '601' }, /^RESUME_GRACE="601": expected a whole number from 0 to 600$/],
     [{ SIGNAL_BURST: '1.5' }, /^SIGNAL_BURST=/],
   ];
   for (const [env, message] of bad) {

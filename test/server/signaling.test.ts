@@ -6,7 +6,8 @@ import { PROTOCOL_VERSION } from '../../src/protocol/protocol.js';
 import { client, inbox, joined, nextEvent, request, sleep, testServer } from './helpers.js';
 
 let server: CallServer;
-before(async () => (server = await testServer({ SIGNAL_RATE: '50', SIGNAL_BURST: '100' })));
+// No grace period here: a dropped connection is announced at once. Resuming has its own tests below.
+before(async () => (server = await testServer({ SIGNAL_RATE: '50', SIGNAL_BURST: '100', RESUME_GRACE: '0' })));
 after(() => server.close());
 
 const room = () => `room-${Math.random().toString(36).slice(2)}`;

@@ -1,0 +1,114 @@
+/** A participant whose connection drops keeps its place for a grace period and can resume as itself. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { CallServer } from '../../server/app.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/protocol.js';
+import { client, inbox, joined, nextEvent, request, sleep, testServer } from './helpers.js';
+
+let server: CallServer;
+before(async () => (server = await testServer({ RESUME_GRACE: '2' })));
+after(() => server.close());
+
+const room = () => `resume-${Math.random().toString(36).slice(2)}`;
+
+/** Drops the connection the way a network does (no goodbye), not the way a client that leaves does. */
+function drop(socket: Awaited<ReturnType<typeof client>>) {
+  (socket.io as unknown as { engine: { close(): void } }).engine.close();
+}
+
+describe('resuming after a dropped connection', () => {
+  it('comes back as the same participant, with nothing announced to the peer', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    assert.equal(a.ack.resumed, false);
+    assert.match(a.ack.resumeToken, /^[A-Za-z0-9_-]{16,}$/);
+    const bInbox = inbox(b.socket);
+    drop(a.socket);
+    await sleep(300);
+    const again = await client(server);
+    const ack = await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+    assert.deepEqual(
+      { ok: ack.ok, id: ack.id, polite: ack.polite, peer: ack.peer, resumed: ack.resumed },
+      { ok: true, id: a.ack.id, polite: a.ack.polite, peer: { id: b.ack.id }, resumed: true },
+    );
+    await sleep(2500); // past the grace period: still nothing, because it came back
+    assert.deepEqual(bInbox, []);
+    // And it is reachable again.
+    const got = nextEvent(again, 'hangup');
+    await request(b.socket, 'hangup', { callId: 'c' });
+    assert.deepEqual(await got, { callId: 'c', from: b.ack.id });
+    again.close();
+    b.socket.close();
+  });
+
+  it('holds messages sent to it while it was away and delivers them in order on resume', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    drop(a.socket);
+    await sleep(300);
+    for (const i of [1, 2, 3]) assert.equal((await request(b.socket, 'candidate', { callId: 'c', candidate: { candidate: `candidate:${i}` } })).ok, true);
+    const again = await client(server);
+    const received = inbox(again);
+    await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+    await sleep(200);
+    assert.deepEqual(received.map(([event, payload]) => `${event}:${payload.candidate.candidate}`), ['candidate:candidate:1', 'candidate:candidate:2', 'candidate:candidate:3']);
+    again.close();
+    b.socket.close();
+  });
+
+  it('tells the peer it left once the grace period is over, and then the token is worthless', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    const left = nextEvent(b.socket, 'peer-left', 4000);
+    const droppedAt = Date.now();
+    drop(a.socket);
+    assert.deepEqual(await left, { peerId: a.ack.id, reason: 'disconnected' });
+    assert.ok(Date.now() - droppedAt >= 1800, 'not before the grace period');
+    const again = await client(server);
+    const ack = await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+    assert.equal(ack.resumed, false);
+    assert.notEqual(ack.id, a.ack.id);
+    again.close();
+    b.socket.close();
+  });
+
+  it('announces a client that leaves on purpose at once', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    const left = nextEvent(b.socket, 'peer-left', 1000);
+    a.socket.close();
+    assert.deepEqual(await left, { peerId: a.ack.id, reason: 'disconnected' });
+    b.socket.close();
+  });
+
+  it('takes over from a connection the server still thinks is open', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    const again = await client(server);
+    const oldOneClosed = nextEvent(a.socket, 'disconnect');
+    const ack = await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+    assert.equal(ack.resumed, true);
+    assert.equal(await oldOneClosed, 'io server disconnect');
+    const got = nextEvent(again, 'hangup');
+    await request(b.socket, 'hangup', { callId: 'c' });
+    assert.deepEqual(await got, { callId: 'c', from: b.ack.id });
+    again.close();
+    b.socket.close();
+  });
+
+  it('refuses a token for another room, and a malformed one', async () => {
+    const a = await joined(server, room());
+    const other = await client(server);
+    const ack = await request(other, 'join', { v: PROTOCOL_VERSION, room: room(), resume: a.ack.resumeToken });
+    assert.equal(ack.resumed, false);
+    const bad = await request(await client(server), 'join', { v: PROTOCOL_VERSION, room: room(), resume: 'x' });
+    assert.equal(bad.error.code, 'invalid-payload');
+    a.socket.close();
+    other.close();
+  });
+});
