@@ -6,7 +6,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CallMachine, type CallReason, type CallState, type CallTransition } from './core/call-machine.js';
 import { CallSession, type CallErrorInfo, type CallSessionConfig } from './core/call-session.js';
 import type { IceDiagnosticSummary } from './core/ice-diagnostics.js';
-import { CallErrorEvent, CallStateChangeEvent } from './events.js';
+import { CallErrorEvent, CallReconnectEvent, CallStateChangeEvent } from './events.js';
 import { ErrorCode, type Peer } from './protocol/protocol.js';
 
 export class CallController implements ReactiveController {
@@ -51,9 +51,31 @@ export class CallController implements ReactiveController {
       onLocalStream: (s) => this.#session === session && this.#set(() => (this.localStream = s)),
       onRemoteStream: (s) => this.#session === session && this.#set(() => (this.remoteStream = s)),
       onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
+      onReconnectAttempt: (detail) => this.#session === session && this.#host.dispatchEvent(new CallReconnectEvent(detail)),
+      watchNetwork: (onChange) => {
+        const offline = () => onChange('offline');
+        const online = () => onChange('online');
+        const change = () => onChange('change');
+        const connection = (globalThis.navigator as Navigator & { connection?: EventTarget })?.connection;
+        globalThis.addEventListener?.('offline', offline);
+        globalThis.addEventListener?.('online', online);
+        connection?.addEventListener('change', change);
+        return () => {
+          globalThis.removeEventListener?.('offline', offline);
+          globalThis.removeEventListener?.('online', online);
+          connection?.removeEventListener('change', change);
+        };
+      },
     }, this.machine);
     this.#session = session;
     void session.start();
+  }
+
+  /** The page is going away: say goodbye without the clean hang-up round trip. */
+  leavePage(): void {
+    this.#session?.leavePage();
+    this.#session = null;
+    this.localStream = this.remoteStream = this.peer = null;
   }
 
   stop(): void {

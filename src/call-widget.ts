@@ -12,7 +12,7 @@ import { statusText } from './messages.js';
 /** Changing any of these means another room or server, or other credentials: the session restarts. */
 const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'token', 'displayName'] as const;
 /** These apply from the next call on, without leaving the room. */
-const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout'] as const;
+const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow'] as const;
 
 /**
  * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
@@ -29,12 +29,14 @@ const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'm
  * @attr auto-answer - Boolean: accept incoming calls without asking.
  * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30).
  * @attr connect-timeout - Seconds an accepted call may take to connect before it fails with `ice-failed` (default 30).
+ * @attr reconnect-window - Seconds a call may stay `reconnecting` before it fails with reason `network` (default 30).
  * @attr state - Read-only, reflected: the call state (see `state`).
  *
  * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
  *   to read the call state and place, answer or end calls.
  *
  * @fires call-state-change - `{state, previous, reason?, path?}`: the call state changed; `path` on `connected`.
+ * @fires call-reconnect - `{attempt, method}`: an attempt to restore lost media (`ice-restart` or `rebuild`).
  * @fires call-error - `{code, message, fatal, diagnostics?}`: something went wrong; `fatal` says whether the
  *   call went on; `diagnostics` (with `ice-failed`) says what ICE tried.
  *
@@ -75,6 +77,7 @@ export class CallWidget extends LitElement {
   @property({ attribute: 'auto-answer', type: Boolean, reflect: true }) autoAnswer = false;
   @property({ attribute: 'ring-timeout' }) ringTimeout = '';
   @property({ attribute: 'connect-timeout' }) connectTimeout = '';
+  @property({ attribute: 'reconnect-window' }) reconnectWindow = '';
 
   readonly #call = new CallController(this);
   readonly #context = new ContextProvider(this, { context: callContext, initialValue: this.#contextValue() });
@@ -137,9 +140,25 @@ export class CallWidget extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    globalThis.addEventListener?.('pagehide', this.#onPageHide);
+    globalThis.addEventListener?.('pageshow', this.#onPageShow);
     // Re-attached after a move in the DOM: hostDisconnected stopped the session, so start a new one.
     if (this.hasUpdated) this.#startOrFail();
   }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    globalThis.removeEventListener?.('pageshow', this.#onPageShow);
+  }
+
+  /** Tab closed or navigated away: leave now, so the other side sees `peer-left` at once. */
+  readonly #onPageHide = () => this.#call.leavePage();
+
+  /** Back from the back/forward cache: the page lives again, and so does the widget. */
+  readonly #onPageShow = (event: PageTransitionEvent) => {
+    if (event.persisted) this.#startOrFail();
+  };
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.hasUpdated || SESSION_ATTRIBUTES.some((name) => changed.has(name))) {
@@ -187,6 +206,7 @@ export class CallWidget extends LitElement {
       autoAnswer: this.autoAnswer,
       ringTimeout: this.ringTimeout,
       connectTimeout: this.connectTimeout,
+      reconnectWindow: this.reconnectWindow,
     });
   }
 

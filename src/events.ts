@@ -39,9 +39,24 @@ export class CallErrorEvent extends CustomEvent<CallErrorDetail> {
   }
 }
 
+export interface CallReconnectDetail {
+  /** 1 for the first attempt after media was lost, counting up until it flows again or the window closes. */
+  attempt: number;
+  /** `ice-restart` (new network paths, same connection) or `rebuild` (a new peer connection). */
+  method: 'ice-restart' | 'rebuild';
+}
+
+/** `call-reconnect`: one attempt to restore media lost mid-call; log these to measure call reliability. */
+export class CallReconnectEvent extends CustomEvent<CallReconnectDetail> {
+  constructor(detail: CallReconnectDetail) {
+    super('call-reconnect', { detail, bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'call-state-change': CallStateChangeEvent;
     'call-error': CallErrorEvent;
+    'call-reconnect': CallReconnectEvent;
   }
 }

@@ -3,7 +3,14 @@
  * The framework-free core is exported too, for pages that want the call logic without the element.
  */
 export { CallWidget } from './call-widget.js';
-export { CallErrorEvent, CallStateChangeEvent, type CallErrorDetail, type CallStateChangeDetail } from './events.js';
+export {
+  CallErrorEvent,
+  CallReconnectEvent,
+  CallStateChangeEvent,
+  type CallErrorDetail,
+  type CallReconnectDetail,
+  type CallStateChangeDetail,
+} from './events.js';
 export { CALL_STATES, CallMachine, type CallReason, type CallState } from './core/call-machine.js';
 export { CallSession, type CallSessionConfig } from './core/call-session.js';
 export { ErrorCode, PROTOCOL_VERSION } from './protocol/protocol.js';

@@ -10,6 +10,7 @@ const STATE_TEXT: Record<CallState, string> = {
   ringing: 'Incoming call.',
   connecting: 'Connecting the call…',
   connected: 'Connected.',
+  reconnecting: 'Connection lost. Reconnecting…',
   ended: 'Call ended.',
   failed: 'The call could not continue.',
 };
@@ -24,6 +25,7 @@ const ENDED_TEXT: Partial<Record<CallReason, string>> = {
   'peer-canceled': 'Missed call.',
   'no-answer': 'No answer.',
   'peer-left': 'The other person left.',
+  signaling: 'The call ended: the connection to the call server was lost.',
 };
 
 export function statusText(state: CallState, reason: CallReason | undefined, peerName: string | undefined): string {

@@ -14,6 +14,7 @@ export const CALL_STATES = [
   'ringing', // incoming call waiting for accept or decline
   'connecting', // call accepted; negotiating media
   'connected', // media flowing
+  'reconnecting', // media stopped mid-call; trying to restore it within the reconnect window
   'ended', // a call ended normally; another can be placed
   'failed', // something went wrong; see the reason and the call-error event
 ] as const;
@@ -32,6 +33,7 @@ export type CallInput =
   | 'accepted'
   | 'end' // any normal end of a call: hang-up, decline, cancel, no answer
   | 'media-connected'
+  | 'media-lost'
   | 'fail'
   | 'leave';
 
@@ -47,13 +49,14 @@ export type CallReason =
   | 'no-answer' // the ring timeout passed
   | 'peer-left'
   | 'ice-failed'
+  | 'network' // media was lost mid-call (and, on `failed`, not restored within the reconnect window)
   | 'signaling'
   | 'media'
   | 'room-full'
   | 'invalid-attribute'
   | 'protocol';
 
-const IN_CALL = ['calling', 'ringing', 'connecting', 'connected'] as const;
+const IN_CALL = ['calling', 'ringing', 'connecting', 'connected', 'reconnecting'] as const;
 
 /**
  * `TRANSITIONS[state][input]` is the next state; a missing entry means the input is not allowed there and is
@@ -69,7 +72,8 @@ const TRANSITIONS: Record<CallState, Partial<Record<CallInput, CallState>>> = {
   calling: { accepted: 'connecting', accept: 'connecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
   ringing: { accept: 'connecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
   connecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
-  connected: { end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
+  connected: { 'media-lost': 'reconnecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
+  reconnecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
   ended: { 'peer-left': 'waiting', 'peer-joined': 'ready', call: 'calling', invited: 'ringing', fail: 'failed', leave: 'idle' },
   failed: { join: 'joining', leave: 'idle' },
 };

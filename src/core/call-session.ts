@@ -4,6 +4,7 @@
  */
 import { ErrorCode, type IceServer, type MediaKind, type Peer, type ProtocolError } from '../protocol/protocol.js';
 import { CallMachine, isInCall, type CallInput, type CallReason } from './call-machine.js';
+import { CallRecovery, type RecoveryMethod } from './call-recovery.js';
 import { IceDiagnostics, type CallPath, type IceDiagnosticSummary } from './ice-diagnostics.js';
 import { IceServerProvider, type IceServersResult } from './ice-servers.js';
 import { MediaAccessError, getLocalMedia, stopMedia } from './local-media.js';
@@ -11,6 +12,8 @@ import { Negotiator, type NegotiationSignal } from './negotiator.js';
 import { SignalingClient, SignalingError, type ServerMessage } from './signaling-client.js';
 
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
+/** Twilio gives up after 30 s of lost media; so do we by default. */
+export const DEFAULT_RECONNECT_WINDOW_MS = 30_000;
 /**
  * The browser may sit in ICE `checking` for good when no candidate pair ever forms; this bounds the wait.
  * Generous enough for TURN over TCP on a slow link.
@@ -29,6 +32,8 @@ export interface CallSessionConfig {
   ringTimeoutMs: number;
   /** How long `connecting` may last before the call fails with `ice-failed`. */
   connectTimeoutMs: number;
+  /** How long `reconnecting` may last before the call fails with reason `network`. */
+  reconnectWindowMs: number;
   iceServersUrl?: string;
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
@@ -46,6 +51,13 @@ export interface CallSessionHost {
   onLocalStream(stream: MediaStream | null): void;
   onRemoteStream(stream: MediaStream | null): void;
   onPeer(peer: Peer | null): void;
+  /** One attempt to restore media: for `call-reconnect`. */
+  onReconnectAttempt?(attempt: { attempt: number; method: RecoveryMethod }): void;
+  /**
+   * Calls back on `offline`, `online` and network changes (the element wires `window` and
+   * `navigator.connection`; the core stays free of globals). Returns the unsubscribe function.
+   */
+  watchNetwork?(onChange: (kind: 'offline' | 'online' | 'change') => void): () => void;
 }
 
 interface ActiveCall {
@@ -54,7 +66,10 @@ interface ActiveCall {
   media: MediaKind;
   negotiator: Negotiator;
   pc: RTCPeerConnection | null;
+  /** Which peer connection of this call is current: 0, then one more for each rebuild. */
+  generation: number;
   diagnostics: IceDiagnostics | null;
+  recovery: CallRecovery | null;
   timer: ReturnType<typeof setTimeout> | null;
   /** Fetches fresh TURN credentials before the ones in use expire, for calls that outlive them. */
   refreshTimer: ReturnType<typeof setTimeout> | null;
@@ -70,7 +85,8 @@ export class CallSession {
   readonly #iceServers = new IceServerProvider();
   #config: CallSessionConfig;
   #signaling: SignalingClient | null = null;
-  #self: { id: string; polite: boolean } | null = null;
+  #self: { id: string; polite: boolean; resumeToken: string } | null = null;
+  #unwatchNetwork: (() => void) | null = null;
   #peer: Peer | null = null;
   #call: ActiveCall | null = null;
   #localStream: MediaStream | null = null;
@@ -114,23 +130,59 @@ export class CallSession {
       token: this.#config.token,
       onMessage: (message) => this.#onMessage(message),
       onInvalid: (event, error) => this.#warn(ErrorCode.Protocol, `Ignored an invalid ${event} message: ${error.message}`),
-      onDisconnect: () => this.#onSignalingLost(),
-      onReconnect: () => {
-        if (this.machine.state === 'failed' && this.machine.reason === 'signaling') void this.start();
-      },
+      onDisconnect: () => this.#warn(ErrorCode.SignalingLost, 'The connection to the call server dropped; reconnecting. A call in progress goes on.'),
+      onReconnect: () => void this.#resume(),
     });
+    this.#unwatchNetwork ??= this.#host.watchNetwork?.((kind) => this.#call?.recovery?.networkChanged(kind)) ?? null;
     try {
       await this.#signaling.connect();
       if (this.#stopped) return;
       const joined = await this.#signaling.join(this.#config.room, this.#config.displayName);
       if (this.#stopped) return;
-      this.#self = { id: joined.id, polite: joined.polite };
+      this.#self = { id: joined.id, polite: joined.polite, resumeToken: joined.resumeToken };
       this.#setPeer(joined.peer);
       this.#transition(joined.peer ? 'joined-with-peer' : 'joined-alone');
     } catch (error) {
       if (this.#stopped) return;
       const code = error instanceof SignalingError ? error.code : ErrorCode.SignalingUnreachable;
       this.#fail(code === ErrorCode.RoomFull ? 'room-full' : 'signaling', code, (error as Error).message);
+    }
+  }
+
+  /**
+   * The signaling link is back: rejoin as the same participant. The call's media never depended on it; what
+   * was sent meanwhile goes out now. If the server gave our place away, the peer was told we left, so any
+   * call is over and we are a newcomer in the room.
+   */
+  async #resume(): Promise<void> {
+    const signaling = this.#signaling;
+    if (!signaling || this.#stopped) return;
+    if (this.machine.state === 'failed' && this.machine.reason === 'signaling') return void this.start();
+    if (!this.#self) return;
+    try {
+      const joined = await signaling.join(this.#config.room, this.#config.displayName, this.#self.resumeToken);
+      if (this.#stopped || signaling !== this.#signaling) return;
+      this.#self = { id: joined.id, polite: joined.polite, resumeToken: joined.resumeToken };
+      if (joined.resumed) {
+        if (joined.peer?.id !== this.#peer?.id) this.#onPeerChanged(joined.peer);
+        return;
+      }
+      if (this.#call) this.#endCall('signaling');
+      this.#onPeerChanged(joined.peer);
+    } catch (error) {
+      if (this.#stopped) return;
+      const code = error instanceof SignalingError ? error.code : ErrorCode.SignalingLost;
+      this.#fail(code === ErrorCode.RoomFull ? 'room-full' : 'signaling', code, (error as Error).message);
+    }
+  }
+
+  #onPeerChanged(peer: Peer | null): void {
+    if (this.#peer && !peer) {
+      this.#setPeer(null);
+      this.#transition('peer-left', 'peer-left');
+    } else if (peer) {
+      this.#setPeer(peer);
+      this.#transition('peer-joined');
     }
   }
 
@@ -188,6 +240,17 @@ export class CallSession {
     this.#endCall(state === 'calling' ? 'canceled' : 'hangup');
   }
 
+  /**
+   * The page is going away (tab closed, navigation): leave at once so the peer hears `peer-left` now,
+   * not after the server's grace period for dropped connections.
+   */
+  leavePage(): void {
+    if (this.#stopped) return;
+    this.#signaling?.leaveNow();
+    this.#signaling = null;
+    this.stop();
+  }
+
   /** Leaves the room and releases everything: camera, connections, timers. */
   stop(): void {
     if (this.#stopped) return;
@@ -195,6 +258,8 @@ export class CallSession {
     if (this.#call && isInCall(this.machine.state)) this.hangUp();
     this.#closeCall();
     this.#releaseMedia();
+    this.#unwatchNetwork?.();
+    this.#unwatchNetwork = null;
     this.#signaling?.close();
     this.#signaling = null;
     this.machine.send('leave');
@@ -240,14 +305,21 @@ export class CallSession {
         return;
       case 'hangup':
         if (message.payload.reason === 'ice-failed' && call.pc) void this.#failIce(call, 'No network path to the other side could be found.');
+        else if (message.payload.reason === 'network') this.#giveUp(call, false);
         else this.#endCall('peer-hangup');
         return;
       case 'description':
-        void call.negotiator.handle({ description: message.payload.description });
+      case 'candidate': {
+        const generation = message.payload.generation ?? 0;
+        // A signal of a connection we already replaced is stale; one of a newer connection means the
+        // other side rebuilt, and so must we before it can be applied.
+        if (generation < call.generation) return;
+        if (generation > call.generation) this.#rebuild(call, generation, false);
+        void call.negotiator.handle(
+          message.event === 'description' ? { description: message.payload.description } : { candidate: message.payload.candidate },
+        );
         return;
-      case 'candidate':
-        void call.negotiator.handle({ candidate: message.payload.candidate });
-        return;
+      }
     }
   }
 
@@ -290,28 +362,36 @@ export class CallSession {
       direction,
       media,
       pc: null,
+      generation: 0,
       diagnostics: null,
+      recovery: null,
       timer: null,
       refreshTimer: null,
       localMedia: reuse?.localMedia ?? this.#acquireMedia(media),
       iceServers: reuse?.iceServers ?? this.#loadIceServers(),
-      negotiator: new Negotiator({
-        polite: this.#self?.polite ?? false,
-        initiator: direction === 'outgoing',
-        send: (signal) => this.#sendSignal(call, signal),
-        onError: (error) => this.#failCall(call, error, ErrorCode.NegotiationFailed),
-        onWarning: (message) => console.debug(`[call-widget] ${message}`),
-      }),
+      negotiator: null!,
     };
+    call.negotiator = this.#negotiator(call, direction === 'outgoing');
     this.#call = call;
     return call;
   }
 
-  #sendSignal(call: ActiveCall, signal: NegotiationSignal): void {
+  #negotiator(call: ActiveCall, initiator: boolean): Negotiator {
+    const generation = call.generation;
+    return new Negotiator({
+      polite: this.#self?.polite ?? false,
+      initiator,
+      send: (signal) => this.#sendSignal(call, generation, signal),
+      onError: (error) => this.#failCall(call, error, ErrorCode.NegotiationFailed),
+      onWarning: (message) => console.debug(`[call-widget] ${message}`),
+    });
+  }
+
+  #sendSignal(call: ActiveCall, generation: number, signal: NegotiationSignal): void {
     const sent =
       'description' in signal
-        ? this.#signaling?.send('description', { callId: call.id, description: signal.description })
-        : this.#signaling?.send('candidate', { callId: call.id, candidate: toCandidateInit(signal.candidate) });
+        ? this.#signaling?.send('description', { callId: call.id, generation, description: signal.description })
+        : this.#signaling?.send('candidate', { callId: call.id, generation, candidate: toCandidateInit(signal.candidate) });
     sent?.catch((error) => {
       if (this.#call === call) this.#warn(ErrorCode.Protocol, `Could not send ${'description' in signal ? 'a description' : 'a candidate'}: ${(error as Error).message}`);
     });
@@ -320,7 +400,17 @@ export class CallSession {
   async #startPeerConnection(call: ActiveCall): Promise<void> {
     const [stream, ice] = await Promise.all([call.localMedia, call.iceServers]);
     if (this.#call !== call) return;
-    const pc = new RTCPeerConnection({ iceServers: ice.iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
+    this.#attachPeerConnection(call, stream, ice.iceServers);
+    const seconds = this.#config.connectTimeoutMs / 1000;
+    this.#armTimer(call, this.#config.connectTimeoutMs, () =>
+      this.#failIce(call, `No network path to the other side was found within ${seconds} s.`),
+    );
+    if (ice.refreshAt) this.#scheduleIceRefresh(call, ice.refreshAt);
+  }
+
+  /** A new peer connection for `call` (the first, or a rebuild's), with the local tracks and negotiation. */
+  #attachPeerConnection(call: ActiveCall, stream: MediaStream, iceServers: RTCIceServer[]): RTCPeerConnection {
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
     call.pc = pc;
     call.diagnostics = new IceDiagnostics(pc);
     const remote = new MediaStream();
@@ -329,21 +419,38 @@ export class CallSession {
       this.#host.onRemoteStream(remote);
     });
     pc.addEventListener('connectionstatechange', () => {
-      if (this.#call !== call) return;
+      if (this.#call !== call || call.pc !== pc) return;
+      call.recovery?.connectionStateChanged(pc.connectionState);
       if (pc.connectionState === 'connected') {
-        this.#clearTimer(call);
-        void this.#onMediaConnected(call);
-      } else if (pc.connectionState === 'failed') {
+        if (this.machine.state === 'connecting') {
+          this.#clearTimer(call);
+          void this.#onMediaConnected(call);
+        }
+      } else if (pc.connectionState === 'failed' && this.machine.state === 'connecting') {
         void this.#failIce(call, 'No network path to the other side could be found.');
       }
     });
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
     call.negotiator.attach(pc);
-    const seconds = this.#config.connectTimeoutMs / 1000;
-    this.#armTimer(call, this.#config.connectTimeoutMs, () =>
-      this.#failIce(call, `No network path to the other side was found within ${seconds} s.`),
-    );
-    if (ice.refreshAt) this.#scheduleIceRefresh(call, ice.refreshAt);
+    return pc;
+  }
+
+  /**
+   * Replaces the call's peer connection with a new one (same local tracks), as generation `generation`:
+   * the last rung of recovery when ICE restarts did not help, or because the other side did so.
+   */
+  #rebuild(call: ActiveCall, generation: number, initiator: boolean): void {
+    const old = call.pc;
+    if (!old) return;
+    const iceServers = old.getConfiguration().iceServers ?? [];
+    const stream = this.#localStream;
+    call.negotiator.close();
+    old.close();
+    call.generation = generation;
+    // The side that starts the rebuild offers; the other answers on the connection it builds on receipt.
+    call.negotiator = this.#negotiator(call, initiator);
+    call.recovery?.resetBaseline();
+    this.#attachPeerConnection(call, stream ?? new MediaStream(), iceServers);
   }
 
   async #onMediaConnected(call: ActiveCall): Promise<void> {
@@ -351,6 +458,34 @@ export class CallSession {
     if (this.#call !== call || call.pc?.connectionState !== 'connected') return;
     this.#path = path;
     this.#transition('media-connected', undefined, path ?? undefined);
+    call.recovery ??= this.#recovery(call);
+    call.recovery.start();
+  }
+
+  #recovery(call: ActiveCall): CallRecovery {
+    return new CallRecovery(
+      {
+        peerConnection: () => call.pc,
+        onTrouble: () => this.#transition('media-lost', 'network'),
+        onRecovered: () => void this.#onMediaConnected(call),
+        attempt: (method, attempt) => {
+          if (this.#call !== call || !call.pc) return;
+          this.#host.onReconnectAttempt?.({ attempt, method });
+          if (method === 'ice-restart') call.pc.restartIce();
+          else this.#rebuild(call, call.generation + 1, true);
+        },
+        onGiveUp: () => this.#giveUp(call, true),
+      },
+      { windowMs: this.#config.reconnectWindowMs },
+    );
+  }
+
+  /** The reconnect window is over (here, or on the other side, which told us): the call failed. */
+  #giveUp(call: ActiveCall, tellPeer: boolean): void {
+    if (this.#call !== call) return;
+    if (tellPeer) void this.#signaling?.send('hangup', { callId: call.id, reason: 'network' }).catch(() => {});
+    const seconds = this.#config.reconnectWindowMs / 1000;
+    this.#fail('network', ErrorCode.NetworkLost, `The connection was lost and could not be restored within ${seconds} s.`);
   }
 
   /** Ends a call that found no path, with what ICE tried attached for the site owner. */
@@ -448,14 +583,6 @@ export class CallSession {
     this.#host.onError({ code, message, fatal: false });
   }
 
-  #onSignalingLost(): void {
-    if (this.#stopped) return;
-    // Until signaling can resume a session, the server frees our place when the link drops, and the peer
-    // ends the call; this side ends it too and rejoins as soon as the link is back.
-    this.#setPeer(null);
-    this.#fail('signaling', ErrorCode.SignalingLost, 'The connection to the call server was lost. Reconnecting…');
-  }
-
   #closeCall(): void {
     const call = this.#call;
     if (!call) return;
@@ -463,6 +590,7 @@ export class CallSession {
     this.#path = null;
     this.#clearTimer(call);
     if (call.refreshTimer !== null) clearTimeout(call.refreshTimer);
+    call.recovery?.stop();
     call.negotiator.close();
     call.pc?.close();
     this.#host.onRemoteStream(null);

@@ -53,10 +53,24 @@ export interface SignalingClientOptions {
   onReconnect(): void;
 }
 
+interface Queued {
+  event: RelayedEvent;
+  payload: object;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
 export class SignalingClient {
   readonly #options: SignalingClientOptions;
   readonly #socket: Socket;
   #everConnected = false;
+  /** Joined on the current connection: relayed messages can go out. */
+  #inRoom = false;
+  /**
+   * Relayed messages sent while the link was down. Socket.IO would send its own buffer the moment it
+   * reconnects, before the rejoin, and the server would refuse them; these wait for the resume instead.
+   */
+  #outbox: Queued[] = [];
 
   constructor(options: SignalingClientOptions) {
     this.#options = options;
@@ -77,6 +91,7 @@ export class SignalingClient {
       });
     }
     this.#socket.on('disconnect', (reason) => {
+      this.#inRoom = false;
       if (reason !== 'io client disconnect') options.onDisconnect(reason);
     });
     this.#socket.on('connect', () => {
@@ -119,22 +134,43 @@ export class SignalingClient {
     });
   }
 
-  async join(room: string, displayName?: string): Promise<JoinResult> {
-    const result = await this.#request('join', { v: PROTOCOL_VERSION, room, ...(displayName && { displayName }) });
+  /**
+   * Joins the room; with `resume` (the token of an earlier join), as that same participant if the server
+   * still holds its place. Messages queued while the link was down go out once resumed, and are refused
+   * (the peer has been told we left) when not.
+   */
+  async join(room: string, displayName?: string, resume?: string): Promise<JoinResult> {
+    const result = await this.#request('join', { v: PROTOCOL_VERSION, room, ...(displayName && { displayName }), ...(resume && { resume }) });
     const parsed = parse(JoinResult, result);
     if (!parsed.ok) throw new SignalingError(ErrorCode.Protocol, `Unexpected join answer: ${parsed.error.message}`);
+    this.#inRoom = true;
+    const queued = this.#outbox.splice(0);
+    for (const item of queued) {
+      if (parsed.value.resumed) this.#request(item.event, item.payload).then(item.resolve, item.reject);
+      else item.reject(new SignalingError(ErrorCode.NotInRoom, 'The call server forgot this participant while the link was down.'));
+    }
     return parsed.value;
   }
 
   leave(): Promise<unknown> {
+    this.#inRoom = false;
     return this.#request('leave', {});
   }
 
   send<E extends RelayedEvent>(event: E, payload: RelayedPayload<E>): Promise<unknown> {
-    return this.#request(event, payload);
+    if (this.#inRoom && this.#socket.connected) return this.#request(event, payload);
+    return new Promise((resolve, reject) => this.#outbox.push({ event, payload, resolve, reject }));
+  }
+
+  /** Says goodbye without waiting for an answer: for a page that is going away. */
+  leaveNow(): void {
+    if (this.#socket.connected) this.#socket.emit('leave', {});
+    this.close();
   }
 
   close(): void {
+    this.#inRoom = false;
+    for (const item of this.#outbox.splice(0)) item.reject(new SignalingError(ErrorCode.SignalingLost, 'Signaling closed.'));
     this.#socket.removeAllListeners();
     this.#socket.disconnect();
   }

@@ -3,7 +3,7 @@
  * attribute is wrong and what it should look like.
  */
 import { IceServerList, RoomName, parse } from '../protocol/protocol.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RING_TIMEOUT_MS, type CallSessionConfig } from './call-session.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RECONNECT_WINDOW_MS, DEFAULT_RING_TIMEOUT_MS, type CallSessionConfig } from './call-session.js';
 
 export interface WidgetAttributes {
   signalingUrl?: string | null;
@@ -17,6 +17,7 @@ export interface WidgetAttributes {
   autoAnswer?: boolean;
   ringTimeout?: string | number | null;
   connectTimeout?: string | number | null;
+  reconnectWindow?: string | number | null;
 }
 
 export type WidgetConfigResult = { ok: true; config: CallSessionConfig } | { ok: false; attribute: string; message: string };
@@ -61,6 +62,8 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
   if (ringTimeoutMs === null) return invalid('ring-timeout', 'ring-timeout must be a number of seconds from 1 to 600.');
   const connectTimeoutMs = seconds(attrs.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS);
   if (connectTimeoutMs === null) return invalid('connect-timeout', 'connect-timeout must be a number of seconds from 1 to 600.');
+  const reconnectWindowMs = seconds(attrs.reconnectWindow, DEFAULT_RECONNECT_WINDOW_MS);
+  if (reconnectWindowMs === null) return invalid('reconnect-window', 'reconnect-window must be a number of seconds from 1 to 600.');
 
   const displayName = attrs.displayName?.trim() || undefined;
   if (displayName && displayName.length > 64) return invalid('display-name', 'display-name must be at most 64 characters.');
@@ -80,6 +83,7 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
       autoAnswer: attrs.autoAnswer ?? false,
       ringTimeoutMs,
       connectTimeoutMs,
+      reconnectWindowMs,
     },
   };
 }

@@ -38,6 +38,7 @@ export const ErrorCode = {
   MediaError: 'media-error',
   IceServersUnavailable: 'ice-servers-unavailable',
   IceFailed: 'ice-failed',
+  NetworkLost: 'network-lost',
   NegotiationFailed: 'negotiation-failed',
   Protocol: 'protocol',
 } as const;

@@ -42,6 +42,19 @@ describe('call state machine', () => {
     }
   });
 
+  it('goes reconnecting when media is lost mid-call, and back to connected when it flows again', () => {
+    const machine = machineAt('join', 'joined-with-peer', 'call', 'accepted', 'media-connected');
+    expect(machine.send('media-lost', 'network')).to.equal(true);
+    expect([machine.state, machine.reason]).to.deep.equal(['reconnecting', 'network']);
+    expect(machine.send('media-connected')).to.equal(true);
+    expect(machine.state).to.equal('connected');
+    machine.send('media-lost', 'network');
+    machine.send('fail', 'network');
+    expect([machine.state, machine.reason]).to.deep.equal(['failed', 'network']);
+    // Not before media ever flowed: a call that never connected fails with ice-failed instead.
+    expect(machineAt('join', 'joined-with-peer', 'call', 'accepted').can('media-lost')).to.equal(false);
+  });
+
   it('allows a new call after one ended, and an incoming one', () => {
     expect(machineAt('join', 'joined-with-peer', 'call', 'end').can('call')).to.equal(true);
     expect(machineAt('join', 'joined-with-peer', 'call', 'end').can('invited')).to.equal(true);
@@ -60,6 +73,7 @@ describe('call state machine', () => {
         calling: ['join', 'joined-with-peer', 'call'], ringing: ['join', 'joined-with-peer', 'invited'],
         connecting: ['join', 'joined-with-peer', 'call', 'accepted'],
         connected: ['join', 'joined-with-peer', 'call', 'accepted', 'media-connected'],
+        reconnecting: ['join', 'joined-with-peer', 'call', 'accepted', 'media-connected', 'media-lost'],
         ended: ['join', 'joined-with-peer', 'call', 'end'],
       };
       for (const input of paths[state]) machine.send(input);

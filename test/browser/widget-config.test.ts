@@ -21,6 +21,7 @@ describe('widget attributes', () => {
         autoAnswer: false,
         ringTimeoutMs: 30_000,
         connectTimeoutMs: 30_000,
+        reconnectWindowMs: 30_000,
       },
     });
   });
@@ -68,6 +69,7 @@ describe('widget attributes', () => {
     [{ ...valid, ringTimeout: 'soon' }, 'ring-timeout'],
     [{ ...valid, ringTimeout: '0' }, 'ring-timeout'],
     [{ ...valid, connectTimeout: '601' }, 'connect-timeout'],
+    [{ ...valid, reconnectWindow: 'x' }, 'reconnect-window'],
     [{ ...valid, displayName: 'x'.repeat(65) }, 'display-name'],
     [{ ...valid, token: 'x'.repeat(5000) }, 'token'],
   ];
