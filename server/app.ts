@@ -87,6 +87,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     signalRate: config.signalRate,
     signalBurst: config.signalBurst,
     resumeGraceMs: config.resumeGraceMs,
+    resumeSecret: config.resumeSecret ?? undefined,
     log,
     relay: options.relay,
   });

@@ -55,6 +55,8 @@ export interface ServerConfig {
   signalBurst: number;
   /** How long a dropped participant keeps its place for a resume before its peer hears it left. */
   resumeGraceMs: number;
+  /** Key for resume tokens; set, participants can resume across a restart of the server. */
+  resumeSecret: Buffer | null;
 }
 
 export type ConfigResult = { ok: true; config: ServerConfig; warnings: string[] } | { ok: false; errors: string[] };
@@ -86,6 +88,7 @@ export const CONFIG_VARIABLES = [
   'ICE_BURST',
   'TRUST_PROXY',
   'RESUME_GRACE',
+  'RESUME_SECRET',
   'SIGNAL_RATE',
   'SIGNAL_BURST',
 ] as const;
@@ -163,6 +166,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const iceBurst = integer('ICE_BURST', 10, 1, 100_000);
   const trustProxy = integer('TRUST_PROXY', 0, 0, 10);
   const resumeGraceSeconds = integer('RESUME_GRACE', 30, 0, 600);
+  const resumeSecretText = get('RESUME_SECRET');
+  if (resumeSecretText !== undefined && resumeSecretText.length < 16) errors.push('RESUME_SECRET: must be at least 16 characters');
+  const resumeSecret = resumeSecretText === undefined ? null : Buffer.from(resumeSecretText);
   const signalRate = integer('SIGNAL_RATE', 50, 1, 10_000);
   const signalBurst = integer('SIGNAL_BURST', 200, 1, 100_000);
 
@@ -170,7 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   return {
     ok: true,
     warnings,
-    config: { port, host, allowedOrigins, iceServers, iceProvider, iceRate, iceBurst, trustProxy, signalRate, signalBurst, resumeGraceMs: resumeGraceSeconds * 1000 },
+    config: { port, host, allowedOrigins, iceServers, iceProvider, iceRate, iceBurst, trustProxy, signalRate, signalBurst, resumeGraceMs: resumeGraceSeconds * 1000, resumeSecret },
   };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Peer } from '../src/protocol/protocol.js';
 
 export interface Participant {
@@ -9,7 +9,10 @@ export interface Participant {
   displayName?: string;
   /** Fixed at join: the opposite of the peer already present, so the two in a room never share a role. */
   polite: boolean;
-  /** Secret to this participant's client: presenting it in a later join resumes this participation. */
+  /**
+   * Secret to this participant's client: presenting it in a later join resumes this participation. Signed,
+   * so a server restarted with the same RESUME_SECRET can restore a participant it has no record of.
+   */
   resumeToken: string;
   /** While the connection is gone and the participant may still come back: messages held for it, and the timer. */
   away: { held: Array<[event: string, payload: unknown]>; timer: ReturnType<typeof setTimeout> } | null;
@@ -20,33 +23,75 @@ export type JoinOutcome = { ok: true; self: Participant; peer: Participant | nul
 /** Room capacity: the widget is a 1:1 call. */
 export const ROOM_CAPACITY = 2;
 
+/** What a resume token says about its participant. */
+interface ResumeClaim {
+  r: string;
+  i: string;
+  p: boolean;
+  n?: string;
+}
+
+/** Ids of participants that left, so their tokens cannot bring them back; bounded, oldest forgotten first. */
+const MAX_DEPARTED = 10_000;
+
 /** In-memory rooms: the embedded default, nothing to install. One instance per server process. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Participant[]>();
-  private readonly byResumeToken = new Map<string, Participant>();
+  private readonly departed = new Set<string>();
+
+  constructor(private readonly resumeSecret: Buffer = randomBytes(32)) {}
 
   join(room: string, socketId: string, displayName?: string): JoinOutcome {
     const members = this.rooms.get(room) ?? [];
     if (members.length >= ROOM_CAPACITY) return { ok: false, full: true };
     const peer = members[0] ?? null;
+    const claim: ResumeClaim = { r: room, i: randomBytes(9).toString('base64url'), p: peer ? !peer.polite : false, ...(displayName !== undefined && { n: displayName }) };
+    const self = this.#admit(claim, socketId);
+    return { ok: true, self, peer };
+  }
+
+  #admit(claim: ResumeClaim, socketId: string): Participant {
     const self: Participant = {
-      id: randomBytes(9).toString('base64url'),
-      room,
+      id: claim.i,
+      room: claim.r,
       socketId,
-      displayName,
-      polite: peer ? !peer.polite : false,
-      resumeToken: randomBytes(24).toString('base64url'),
+      displayName: claim.n,
+      polite: claim.p,
+      resumeToken: this.#sign(claim),
       away: null,
     };
+    const members = this.rooms.get(claim.r) ?? [];
     members.push(self);
-    this.byResumeToken.set(self.resumeToken, self);
-    this.rooms.set(room, members);
-    return { ok: true, self, peer };
+    this.rooms.set(claim.r, members);
+    return self;
+  }
+
+  #sign(claim: ResumeClaim): string {
+    const body = Buffer.from(JSON.stringify(claim)).toString('base64url');
+    return `${body}.${this.#mac(body)}`;
+  }
+
+  #mac(body: string): string {
+    return createHmac('sha256', this.resumeSecret).update(body).digest('base64url');
+  }
+
+  #verify(token: string): ResumeClaim | null {
+    const [body, mac] = token.split('.');
+    if (!body || !mac) return null;
+    const expected = Buffer.from(this.#mac(body));
+    if (expected.length !== mac.length || !timingSafeEqual(expected, Buffer.from(mac))) return null;
+    try {
+      const claim = JSON.parse(Buffer.from(body, 'base64url').toString()) as ResumeClaim;
+      return typeof claim.r === 'string' && typeof claim.i === 'string' && typeof claim.p === 'boolean' ? claim : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Removes a participant; returns the one left behind in the room, if any. */
   leave(participant: Participant): Participant | null {
-    this.byResumeToken.delete(participant.resumeToken);
+    this.departed.add(participant.id);
+    if (this.departed.size > MAX_DEPARTED) this.departed.delete(this.departed.values().next().value!);
     if (participant.away) clearTimeout(participant.away.timer);
     participant.away = null;
     const members = this.rooms.get(participant.room);
@@ -57,9 +102,19 @@ export class RoomRegistry {
     return rest[0] ?? null;
   }
 
-  /** The participant a resume token was issued to, while it is still in its room. */
-  resumable(token: string): Participant | null {
-    return this.byResumeToken.get(token) ?? null;
+  /**
+   * The participant a resume token was issued to, for a join into `room`: still here (its connection
+   * dropped), or restored after a server restart when its place is free and its role not taken. Null for a
+   * forged token, another room, or a participant that left.
+   */
+  resumable(token: string, room: string): Participant | null {
+    const claim = this.#verify(token);
+    if (!claim || claim.r !== room || this.departed.has(claim.i)) return null;
+    const members = this.rooms.get(room) ?? [];
+    const present = members.find((member) => member.id === claim.i);
+    if (present) return present;
+    if (members.length >= ROOM_CAPACITY || members.some((member) => member.polite === claim.p)) return null;
+    return this.#admit(claim, '');
   }
 
   peerOf(participant: Participant): Participant | null {

@@ -24,6 +24,8 @@ export interface SignalingOptions {
    * told it left. 0 announces at once.
    */
   resumeGraceMs: number;
+  /** Signs resume tokens; the same secret across restarts lets participants resume after one. */
+  resumeSecret?: Buffer;
   log?: (message: string) => void;
   /**
    * Test hook: decides when (and in which order) a relayed message reaches the peer. Tests use it to delay
@@ -39,7 +41,7 @@ type AckFn = (response: Ack<Record<string, unknown>>) => void;
  * limit, size limit, schema; a client can never crash the server or reach its peer with something invalid.
  */
 export function attachSignaling(io: Server, options: SignalingOptions): RoomRegistry {
-  const rooms = new RoomRegistry();
+  const rooms = new RoomRegistry(options.resumeSecret);
   const log = options.log ?? (() => {});
 
   io.on('connection', (socket: Socket) => {
@@ -134,8 +136,8 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       const request = parse(JoinRequest, payload);
       if (!request.ok) return request;
       if (self) return protocolError(ErrorCode.AlreadyJoined, `Already in room ${JSON.stringify(self.room)}.`);
-      const returning = request.value.resume ? rooms.resumable(request.value.resume) : null;
-      if (returning && returning.room === request.value.room) return resume(returning);
+      const returning = request.value.resume ? rooms.resumable(request.value.resume, request.value.room) : null;
+      if (returning) return resume(returning);
       const outcome = rooms.join(request.value.room, socket.id, request.value.displayName);
       if (!outcome.ok) return protocolError(ErrorCode.RoomFull, 'This room already has two participants.');
       self = outcome.self;

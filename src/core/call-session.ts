@@ -164,7 +164,9 @@ export class CallSession {
       if (this.#stopped || signaling !== this.#signaling) return;
       this.#self = { id: joined.id, polite: joined.polite, resumeToken: joined.resumeToken };
       if (joined.resumed) {
-        if (joined.peer?.id !== this.#peer?.id) this.#onPeerChanged(joined.peer);
+        // No peer in the answer may only mean it has not resumed yet (after a server restart): the server
+        // says `peer-left` if it really left, and a call's own media tells us sooner.
+        if (joined.peer && joined.peer.id !== this.#peer?.id) this.#onPeerChanged(joined.peer);
         return;
       }
       if (this.#call) this.#endCall('signaling');

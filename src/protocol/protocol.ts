@@ -103,7 +103,7 @@ export type Peer = v.InferOutput<typeof Peer>;
 // Client to server
 
 /** Proves a returning client is the participant it was: handed out in the join ack, secret to that client. */
-export const ResumeToken = v.pipe(v.string('resume must be a string'), v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'resume is not a resume token'));
+export const ResumeToken = v.pipe(v.string('resume must be a string'), v.regex(/^[A-Za-z0-9_.-]{16,1024}$/, 'resume is not a resume token'));
 
 export const JoinRequest = v.object({
   v: v.pipe(v.number('v (protocol version) must be a number'), v.integer()),

@@ -62,6 +62,7 @@ describe('server configuration', () => {
       signalRate: 20,
       signalBurst: 80,
       resumeGraceMs: 45_000,
+      resumeSecret: null,
     });
     assert.deepEqual(result.warnings, []);
   });
@@ -107,6 +108,7 @@ describe('server configuration', () => {
     [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY="yes": expected a whole number from 0 to 10$/],
     [{ SIGNAL_RATE: '0' }, /^SIGNAL_RATE=/],
     [{ RESUME_GRACE: '601' }, /^RESUME_GRACE="601": expected a whole number from 0 to 600$/],
+    [{ RESUME_SECRET: 'short' }, /^RESUME_SECRET: must be at least 16 characters$/],
     [{ SIGNAL_BURST: '1.5' }, /^SIGNAL_BURST=/],
   ];
   for (const [env, message] of bad) {

@@ -22,7 +22,7 @@ describe('resuming after a dropped connection', () => {
     const a = await joined(server, name);
     const b = await joined(server, name);
     assert.equal(a.ack.resumed, false);
-    assert.match(a.ack.resumeToken, /^[A-Za-z0-9_-]{16,}$/);
+    assert.match(a.ack.resumeToken, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     const bInbox = inbox(b.socket);
     drop(a.socket);
     await sleep(300);
@@ -110,5 +110,56 @@ describe('resuming after a dropped connection', () => {
     assert.equal(bad.error.code, 'invalid-payload');
     a.socket.close();
     other.close();
+  });
+});
+
+describe('resuming after a restart of the server', () => {
+  it('restores both participants from their signed tokens, with their roles, and nothing announced', async () => {
+    const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
+    const first = await testServer(env);
+    const name = room();
+    const a = await joined(first, name);
+    const b = await joined(first, name);
+    await first.close();
+    const second = await testServer(env);
+    try {
+      const a2 = await client(second);
+      const b2 = await client(second);
+      const aInbox = inbox(a2);
+      const ackA = await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+      const ackB = await request(b2, 'join', { v: PROTOCOL_VERSION, room: name, resume: b.ack.resumeToken });
+      assert.deepEqual([ackA.resumed, ackA.id, ackA.polite], [true, a.ack.id, a.ack.polite]);
+      assert.deepEqual([ackB.resumed, ackB.id, ackB.polite, ackB.peer.id], [true, b.ack.id, b.ack.polite, a.ack.id]);
+      const got = nextEvent(a2, 'hangup');
+      await request(b2, 'hangup', { callId: 'c' });
+      assert.deepEqual(await got, { callId: 'c', from: b.ack.id });
+      assert.deepEqual(aInbox.filter(([event]) => event !== 'hangup'), []);
+      a2.close();
+      b2.close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a token signed with another secret, or tampered with', async () => {
+    const server1 = await testServer({ RESUME_SECRET: 'the-first-resume-secret' });
+    const name = room();
+    const a = await joined(server1, name);
+    await server1.close();
+    const server2 = await testServer({ RESUME_SECRET: 'the-other-resume-secret' });
+    try {
+      const c = await client(server2);
+      const ack = await request(c, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+      assert.equal(ack.resumed, false);
+      const [body, mac] = a.ack.resumeToken.split('.');
+      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), p: true })).toString('base64url');
+      const c2 = await client(server2);
+      const ack2 = await request(c2, 'join', { v: PROTOCOL_VERSION, room: name, resume: `${forged}.${mac}` });
+      assert.equal(ack2.resumed, false);
+      c.close();
+      c2.close();
+    } finally {
+      await server2.close();
+    }
   });
 });
