@@ -104,17 +104,28 @@ export class RoomRegistry {
 
   /**
    * The participant a resume token was issued to, for a join into `room`: still here (its connection
-   * dropped), or restored after a server restart when its place is free and its role not taken. Null for a
-   * forged token, another room, or a participant that left.
+   * dropped, or its place held by the peer after a restart), or restored after a server restart when its
+   * place is free and its role not taken. Null for a forged token, another room, or a participant that left.
+   *
+   * A restored participant that names the peer it was with (`peerId`), in a room with nobody else, also
+   * gets a `placeholder` for that peer: the peer lost the server too and will be back, and until then (the
+   * caller bounds how long) messages to it are held rather than refused.
    */
-  resumable(token: string, room: string): Participant | null {
+  resumable(token: string, room: string, peerId?: string): { participant: Participant; placeholder: Participant | null } | null {
     const claim = this.#verify(token);
     if (!claim || claim.r !== room || this.departed.has(claim.i)) return null;
     const members = this.rooms.get(room) ?? [];
     const present = members.find((member) => member.id === claim.i);
-    if (present) return present;
+    if (present) {
+      present.displayName ??= claim.n;
+      return { participant: present, placeholder: null };
+    }
     if (members.length >= ROOM_CAPACITY || members.some((member) => member.polite === claim.p)) return null;
-    return this.#admit(claim, '');
+    const participant = this.#admit(claim, '');
+    const holdPeer = members.length === 0 && peerId !== undefined && peerId !== claim.i && !this.departed.has(peerId);
+    // The peer's display name comes back with its own token.
+    const placeholder = holdPeer ? this.#admit({ r: room, i: peerId, p: !claim.p }, '') : null;
+    return { participant, placeholder };
   }
 
   peerOf(participant: Participant): Participant | null {

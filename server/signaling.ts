@@ -96,10 +96,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       if (!participant || participant.socketId !== socket.id) return;
       // A client that said goodbye is gone; a connection that dropped may come back as the same participant.
       if (reason === 'client namespace disconnect' || options.resumeGraceMs === 0) return leaveRoom(participant, 'disconnected');
-      participant.away = {
-        held: [],
-        timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs),
-      };
+      holdPlace(participant);
     });
 
     function resume(participant: Participant): Ack<JoinResult> {
@@ -136,8 +133,9 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       const request = parse(JoinRequest, payload);
       if (!request.ok) return request;
       if (self) return protocolError(ErrorCode.AlreadyJoined, `Already in room ${JSON.stringify(self.room)}.`);
-      const returning = request.value.resume ? rooms.resumable(request.value.resume, request.value.room) : null;
-      if (returning) return resume(returning);
+      const returning = request.value.resume ? rooms.resumable(request.value.resume, request.value.room, request.value.peerId) : null;
+      if (returning?.placeholder) holdPlace(returning.placeholder);
+      if (returning) return resume(returning.participant);
       const outcome = rooms.join(request.value.room, socket.id, request.value.displayName);
       if (!outcome.ok) return protocolError(ErrorCode.RoomFull, 'This room already has two participants.');
       self = outcome.self;
@@ -166,6 +164,14 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       return { ok: true };
     }
   });
+
+  /** Keeps an absent participant's place, and its messages, for the grace period; then the peer is told. */
+  function holdPlace(participant: Participant) {
+    participant.away = {
+      held: [],
+      timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs),
+    };
+  }
 
   /** Delivers to a participant, or holds the message while its connection is away (bounded). */
   function sendTo(participant: Participant, event: string, payload: unknown) {

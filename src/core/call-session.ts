@@ -160,12 +160,15 @@ export class CallSession {
     if (this.machine.state === 'failed' && this.machine.reason === 'signaling') return void this.start();
     if (!this.#self) return;
     try {
-      const joined = await signaling.join(this.#config.room, this.#config.displayName, this.#self.resumeToken);
+      const joined = await signaling.join(this.#config.room, this.#config.displayName, {
+        token: this.#self.resumeToken,
+        peerId: this.#peer?.id,
+      });
       if (this.#stopped || signaling !== this.#signaling) return;
       this.#self = { id: joined.id, polite: joined.polite, resumeToken: joined.resumeToken };
       if (joined.resumed) {
-        // No peer in the answer may only mean it has not resumed yet (after a server restart): the server
-        // says `peer-left` if it really left, and a call's own media tells us sooner.
+        // After a server restart the peer's place is held under the id we sent, until it returns or the
+        // grace period ends (then the server says `peer-left`).
         if (joined.peer && joined.peer.id !== this.#peer?.id) this.#onPeerChanged(joined.peer);
         return;
       }

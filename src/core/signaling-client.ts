@@ -136,11 +136,17 @@ export class SignalingClient {
 
   /**
    * Joins the room; with `resume` (the token of an earlier join), as that same participant if the server
-   * still holds its place. Messages queued while the link was down go out once resumed, and are refused
+   * still holds its place (`peerId`: the peer we were with, for a server that restarted). Messages queued while the link was down go out once resumed, and are refused
    * (the peer has been told we left) when not.
    */
-  async join(room: string, displayName?: string, resume?: string): Promise<JoinResult> {
-    const result = await this.#request('join', { v: PROTOCOL_VERSION, room, ...(displayName && { displayName }), ...(resume && { resume }) });
+  async join(room: string, displayName?: string, resume?: { token: string; peerId?: string }): Promise<JoinResult> {
+    const result = await this.#request('join', {
+      v: PROTOCOL_VERSION,
+      room,
+      ...(displayName && { displayName }),
+      ...(resume && { resume: resume.token }),
+      ...(resume?.peerId && { peerId: resume.peerId }),
+    });
     const parsed = parse(JoinResult, result);
     if (!parsed.ok) throw new SignalingError(ErrorCode.Protocol, `Unexpected join answer: ${parsed.error.message}`);
     this.#inRoom = true;

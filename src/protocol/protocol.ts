@@ -111,6 +111,11 @@ export const JoinRequest = v.object({
   displayName: v.optional(DisplayName),
   /** Rejoin as the participant this token was issued to, after the connection dropped. */
   resume: v.optional(ResumeToken),
+  /**
+   * With `resume`: the peer this participant was in the room with. A server that restarted has no record of
+   * either; the first of the two to return holds the other's place (for the grace period) under this id.
+   */
+  peerId: v.optional(ParticipantId),
 });
 export type JoinRequest = v.InferOutput<typeof JoinRequest>;
 

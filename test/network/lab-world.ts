@@ -109,7 +109,9 @@ export class LabWorld {
       timeout: 30_000,
     });
     const page = await browser.newPage();
-    const attrs = Object.entries({ 'signaling-url': ORIGIN, room, 'display-name': name, 'auto-answer': '', ...options })
+    // Answering by itself unless told otherwise (`'auto-answer': 'off'`): the tests click nothing.
+    const { 'auto-answer': autoAnswer = '', ...rest } = options;
+    const attrs = Object.entries({ 'signaling-url': ORIGIN, room, 'display-name': name, ...(autoAnswer !== 'off' && { 'auto-answer': '' }), ...rest })
       .map(([k, v]) => `${k}='${v}'`)
       .join(' ');
     await page.route(`${ORIGIN}/lab.html`, (route) =>

@@ -126,6 +126,35 @@ export class NatLab {
     }
   }
 
+  /** Cuts a router's link both ways (a Wi-Fi blip): every forwarded packet is dropped until `restore`. */
+  cut(router: string): void {
+    this.exec(router, 'iptables', '-I', 'FORWARD', '1', '-m', 'comment', '--comment', 'cut', '-j', 'DROP');
+  }
+
+  restore(router: string): void {
+    this.exec(router, 'iptables', '-D', 'FORWARD', '-m', 'comment', '--comment', 'cut', '-j', 'DROP');
+  }
+
+  /** Drops a share of the packets crossing a router, both ways, at random (tc netem is not in every kernel). */
+  loss(router: string, percent: number): void {
+    this.exec(router, 'iptables', '-I', 'FORWARD', '1', '-p', 'udp', '-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP');
+  }
+
+  /** Blocks WebSocket upgrades through a router, as some corporate proxies do; plain HTTP still passes. */
+  blockWebSocket(router: string): void {
+    this.exec(router, 'iptables', '-I', 'FORWARD', '1', '-p', 'tcp', '-m', 'string', '--algo', 'bm', '--icase', '--string', 'upgrade: websocket', '-j', 'REJECT', '--reject-with', 'tcp-reset');
+  }
+
+  /**
+   * Gives a router a new public address, as a handover to another network does: the NAT forgets every
+   * mapping of the old one, so the call's current path is dead.
+   */
+  renumber(router: string, from: string, to: string): void {
+    this.ip(router, 'addr', 'add', `${to}/24`, 'dev', 'wan');
+    this.ip(router, 'addr', 'del', `${from}/24`, 'dev', 'wan');
+    this.ip(router, 'route', 'replace', 'default', 'via', INET.gateway, 'src', to);
+  }
+
   /** Starts a long-running process inside a namespace; it is killed at teardown. */
   spawn(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', name, command, ...args], {

@@ -141,6 +141,78 @@ describe('resuming after a restart of the server', () => {
     }
   });
 
+  it('the first to return holds the place of the peer it names: messages wait for the peer, nothing is refused', async () => {
+    const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
+    const first = await testServer(env);
+    const name = room();
+    const a = await joined(first, name);
+    const b = await joined(first, name, 'Bob');
+    await first.close();
+    const second = await testServer(env);
+    try {
+      const b2 = await client(second);
+      const ackB = await request(b2, 'join', { v: PROTOCOL_VERSION, room: name, resume: b.ack.resumeToken, peerId: a.ack.id });
+      assert.deepEqual([ackB.resumed, ackB.peer], [true, { id: a.ack.id }]);
+      // Bob answers while Alice has not returned yet: held, not refused with no-peer.
+      assert.deepEqual(await request(b2, 'accept', { callId: 'c' }), { ok: true });
+      const a2 = await client(second);
+      const aInbox = inbox(a2);
+      const ackA = await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, peerId: b.ack.id });
+      assert.deepEqual([ackA.resumed, ackA.id, ackA.polite, ackA.peer], [true, a.ack.id, a.ack.polite, { id: b.ack.id, displayName: 'Bob' }]);
+      await sleep(200);
+      assert.deepEqual(aInbox, [['accept', { callId: 'c', from: b.ack.id }]]);
+      a2.close();
+      b2.close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a held place ends with the grace period: the one who returned hears peer-left', async () => {
+    const env = { RESUME_GRACE: '1', RESUME_SECRET: 'a-fixed-resume-secret' };
+    const first = await testServer(env);
+    const name = room();
+    const a = await joined(first, name);
+    const b = await joined(first, name);
+    await first.close();
+    const second = await testServer(env);
+    try {
+      const b2 = await client(second);
+      const left = nextEvent(b2, 'peer-left');
+      await request(b2, 'join', { v: PROTOCOL_VERSION, room: name, resume: b.ack.resumeToken, peerId: a.ack.id });
+      assert.deepEqual(await left, { peerId: a.ack.id, reason: 'disconnected' });
+      // The place is free again, and Alice's token no longer brings her back.
+      const a2 = await client(second);
+      const ackA = await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+      assert.equal(ackA.resumed, false);
+      a2.close();
+      b2.close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('names no place for a peer in a room that has one, or for itself', async () => {
+    const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
+    const first = await testServer(env);
+    const name = room();
+    const a = await joined(first, name);
+    await first.close();
+    const second = await testServer(env);
+    try {
+      const a2 = await client(second);
+      const ack = await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, peerId: a.ack.id });
+      assert.deepEqual([ack.resumed, ack.peer], [true, null]);
+      const c = await client(second);
+      const wrong = await request(c, 'join', { v: PROTOCOL_VERSION, room: name, peerId: 'not an id!' });
+      assert.equal(wrong.error.code, 'invalid-payload');
+      a2.close();
+      c.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses a token signed with another secret, or tampered with', async () => {
     const server1 = await testServer({ RESUME_SECRET: 'the-first-resume-secret' });
     const name = room();
