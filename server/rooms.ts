@@ -14,8 +14,15 @@ export interface Participant {
    * so a server restarted with the same RESUME_SECRET can restore a participant it has no record of.
    */
   resumeToken: string;
-  /** While the connection is gone and the participant may still come back: messages held for it, and the timer. */
-  away: { held: Array<[event: string, payload: unknown]>; timer: ReturnType<typeof setTimeout> } | null;
+  /** The highest `seq` relayed for this participant: a message sent again with it or lower is a duplicate. */
+  lastSeq: number;
+  /**
+   * Messages sent to this participant, numbered (`n`) from 1: the latest are kept (bounded) so that those a
+   * dropped connection swallowed, or that came while it was away, are sent again when it resumes.
+   */
+  sent: { count: number; recent: Array<{ n: number; event: string; payload: object }> };
+  /** While the connection is gone and the participant may still come back: the grace timer. */
+  away: { timer: ReturnType<typeof setTimeout> } | null;
 }
 
 export type JoinOutcome = { ok: true; self: Participant; peer: Participant | null } | { ok: false; full: true };
@@ -58,6 +65,8 @@ export class RoomRegistry {
       displayName: claim.n,
       polite: claim.p,
       resumeToken: this.#sign(claim),
+      lastSeq: 0,
+      sent: { count: 0, recent: [] },
       away: null,
     };
     const members = this.rooms.get(claim.r) ?? [];

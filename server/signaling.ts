@@ -4,6 +4,7 @@ import {
   JoinRequest,
   MAX_PAYLOAD_CHARS,
   PROTOCOL_VERSION,
+  RelayEnvelope,
   RelayedMessages,
   isRelayedEvent,
   parse,
@@ -99,17 +100,25 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       holdPlace(participant);
     });
 
-    function resume(participant: Participant): Ack<JoinResult> {
+    /** `received`: the last `n` the client got; everything after it is sent again. */
+    function resume(participant: Participant, received: number): Ack<JoinResult> {
       const previous = participant.socketId;
       participant.socketId = socket.id;
       self = participant;
       if (participant.away) clearTimeout(participant.away.timer);
-      const held = participant.away?.held ?? [];
       participant.away = null;
       // The old connection may still look open here (its loss not noticed yet); it no longer speaks for anyone.
       io.sockets.sockets.get(previous)?.disconnect(true);
-      // After the ack, so the client knows it resumed before the held messages arrive.
-      setImmediate(() => held.forEach(([event, message]) => socket.emit(event, message)));
+      const { sent } = participant;
+      if (received > sent.count) {
+        // This server never sent those (it restarted): number what it holds after what the client has seen.
+        sent.recent.forEach((message, i) => (message.n = received + i + 1));
+        sent.count = received + sent.recent.length;
+      }
+      sent.recent = sent.recent.filter((message) => message.n > received);
+      const replay = [...sent.recent];
+      // After the ack, so the client knows it resumed before the replayed messages arrive.
+      setImmediate(() => replay.forEach(({ n, event, payload }) => socket.emit(event, { ...payload, n })));
       const peer = rooms.peerOf(participant);
       return {
         ok: true,
@@ -135,7 +144,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       if (self) return protocolError(ErrorCode.AlreadyJoined, `Already in room ${JSON.stringify(self.room)}.`);
       const returning = request.value.resume ? rooms.resumable(request.value.resume, request.value.room, request.value.peerId) : null;
       if (returning?.placeholder) holdPlace(returning.placeholder);
-      if (returning) return resume(returning.participant);
+      if (returning) return resume(returning.participant, request.value.received ?? 0);
       const outcome = rooms.join(request.value.room, socket.id, request.value.displayName);
       if (!outcome.ok) return protocolError(ErrorCode.RoomFull, 'This room already has two participants.');
       self = outcome.self;
@@ -154,8 +163,14 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       if (!self) return protocolError(ErrorCode.NotInRoom, `Join a room before sending ${event}.`);
       const message = parse(RelayedMessages[event], payload);
       if (!message.ok) return message;
+      const envelope = parse(RelayEnvelope, payload);
+      if (!envelope.ok) return envelope;
+      const { seq } = envelope.value;
+      // Sent again after a resume because its ack was lost with the old connection: relayed already.
+      if (seq !== undefined && seq <= self.lastSeq) return { ok: true };
       const peer = rooms.peerOf(self);
       if (!peer) return protocolError(ErrorCode.NoPeer, 'Nobody else is in the room.');
+      if (seq !== undefined) self.lastSeq = seq;
       const outgoing = { ...message.value, from: self.id } as Record<string, unknown>;
       // Read the peer's connection at delivery time: it may have resumed on another one meanwhile.
       const deliver = () => sendTo(peer, event, outgoing);
@@ -167,16 +182,18 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
 
   /** Keeps an absent participant's place, and its messages, for the grace period; then the peer is told. */
   function holdPlace(participant: Participant) {
-    participant.away = {
-      held: [],
-      timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs),
-    };
+    participant.away = { timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs) };
   }
 
-  /** Delivers to a participant, or holds the message while its connection is away (bounded). */
-  function sendTo(participant: Participant, event: string, payload: unknown) {
-    if (!participant.away) io.to(participant.socketId).emit(event, payload);
-    else if (participant.away.held.length < MAX_HELD_MESSAGES) participant.away.held.push([event, payload]);
+  /**
+   * Delivers to a participant, numbered, and keeps a copy for a resume: while it is away the copy is all it
+   * gets; while connected, a connection that died unnoticed may swallow the message.
+   */
+  function sendTo(participant: Participant, event: string, payload: object) {
+    const n = ++participant.sent.count;
+    participant.sent.recent.push({ n, event, payload });
+    if (participant.sent.recent.length > MAX_KEPT_MESSAGES) participant.sent.recent.shift();
+    if (!participant.away) io.to(participant.socketId).emit(event, { ...payload, n });
   }
 
   function leaveRoom(participant: Participant, reason: 'left' | 'disconnected') {
@@ -187,5 +204,8 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
   return rooms;
 }
 
-/** A call set-up is a few dozen messages; more than this held for an absent client is a flood, not signaling. */
-const MAX_HELD_MESSAGES = 500;
+/**
+ * A call set-up is a few dozen messages; this many kept for a resume covers several, and bounds the memory a
+ * participant costs (candidates are small, descriptions a few kilobytes).
+ */
+const MAX_KEPT_MESSAGES = 200;

@@ -55,7 +55,7 @@ export interface SignalingClientOptions {
 
 interface Queued {
   event: RelayedEvent;
-  payload: object;
+  payload: object & { seq: number };
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -71,6 +71,10 @@ export class SignalingClient {
    * reconnects, before the rejoin, and the server would refuse them; these wait for the resume instead.
    */
   #outbox: Queued[] = [];
+  /** The `n` of the last server message handled; a resume asks for those after it. */
+  #received = 0;
+  /** The `seq` of the last relayed message; it keeps counting across resumes (the server dedupes by it). */
+  #seq = 0;
 
   constructor(options: SignalingClientOptions) {
     this.#options = options;
@@ -86,8 +90,14 @@ export class SignalingClient {
     for (const event of Object.keys(ServerMessages)) {
       this.#socket.on(event, (payload: unknown) => {
         const parsed = parse(ServerMessages[event], payload);
-        if (parsed.ok) options.onMessage({ event, payload: parsed.value } as ServerMessage);
-        else options.onInvalid(event, parsed.error);
+        if (!parsed.ok) return options.onInvalid(event, parsed.error);
+        const { n, ...message } = parsed.value as { n?: number };
+        if (n !== undefined) {
+          // Sent again after a resume, and had arrived the first time.
+          if (n <= this.#received) return;
+          this.#received = n;
+        }
+        options.onMessage({ event, payload: message } as ServerMessage);
       });
     }
     this.#socket.on('disconnect', (reason) => {
@@ -146,13 +156,16 @@ export class SignalingClient {
       ...(displayName && { displayName }),
       ...(resume && { resume: resume.token }),
       ...(resume?.peerId && { peerId: resume.peerId }),
+      ...(resume && { received: this.#received }),
     });
     const parsed = parse(JoinResult, result);
     if (!parsed.ok) throw new SignalingError(ErrorCode.Protocol, `Unexpected join answer: ${parsed.error.message}`);
+    // A new participant: the server numbers its messages from 1 again.
+    if (!parsed.value.resumed) this.#received = 0;
     this.#inRoom = true;
     const queued = this.#outbox.splice(0);
     for (const item of queued) {
-      if (parsed.value.resumed) this.#request(item.event, item.payload).then(item.resolve, item.reject);
+      if (parsed.value.resumed) this.#deliver(item);
       else item.reject(new SignalingError(ErrorCode.NotInRoom, 'The call server forgot this participant while the link was down.'));
     }
     return parsed.value;
@@ -163,9 +176,28 @@ export class SignalingClient {
     return this.#request('leave', {});
   }
 
+  /**
+   * Relays a message to the peer. Delivered at least once and in order while we stay the same participant:
+   * held while the link is down, and sent again after the resume when the link dropped before its ack
+   * (the server drops the copy if the first one did arrive).
+   */
   send<E extends RelayedEvent>(event: E, payload: RelayedPayload<E>): Promise<unknown> {
-    if (this.#inRoom && this.#socket.connected) return this.#request(event, payload);
-    return new Promise((resolve, reject) => this.#outbox.push({ event, payload, resolve, reject }));
+    return new Promise((resolve, reject) => this.#deliver({ event, payload: { ...payload, seq: ++this.#seq }, resolve, reject }));
+  }
+
+  #deliver(item: Queued): void {
+    if (!this.#inRoom || !this.#socket.connected) return this.#hold(item);
+    this.#request(item.event, item.payload).then(item.resolve, (error) => {
+      // The link died with the message in flight: whether it arrived is unknown, so it goes again.
+      if (!this.#socket.connected && this.#socket.active) this.#hold(item);
+      else item.reject(error);
+    });
+  }
+
+  /** Into the outbox, in `seq` order: a message whose ack was lost goes before those sent after it. */
+  #hold(item: Queued): void {
+    const at = this.#outbox.findIndex((queued) => queued.payload.seq > item.payload.seq);
+    this.#outbox.splice(at < 0 ? this.#outbox.length : at, 0, item);
   }
 
   /** Says goodbye without waiting for an answer: for a page that is going away. */

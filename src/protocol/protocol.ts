@@ -116,6 +116,8 @@ export const JoinRequest = v.object({
    * either; the first of the two to return holds the other's place (for the grace period) under this id.
    */
   peerId: v.optional(ParticipantId),
+  /** With `resume`: the `n` of the last server message received; the server sends those after it again. */
+  received: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))),
 });
 export type JoinRequest = v.InferOutput<typeof JoinRequest>;
 
@@ -148,6 +150,15 @@ export const RelayedMessages = {
   description: v.object({ callId: CallId, generation: v.optional(Generation), description: SessionDescription }),
   candidate: v.object({ callId: CallId, generation: v.optional(Generation), candidate: IceCandidate }),
 } as const;
+/**
+ * Every relayed message may carry `seq`, numbered from 1 by its sender and growing by one per message for as
+ * long as it is the same participant (across resumes). A message whose ack was lost with the connection is
+ * sent again after the resume; the server relays a `seq` it has seen from that participant only once.
+ * It is not relayed.
+ */
+export const RelayEnvelope = v.object({
+  seq: v.optional(v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))),
+});
 export type RelayedEvent = keyof typeof RelayedMessages;
 export type RelayedPayload<E extends RelayedEvent> = v.InferOutput<(typeof RelayedMessages)[E]>;
 /** What the receiving side gets: the payload plus the sender's participant id. */
@@ -176,13 +187,21 @@ export const ProtocolErrorEvent = v.object({
   event: v.optional(v.string()),
 });
 
+/**
+ * `n` on what the server sends a participant (all but `protocol-error`): numbered from 1, one more per
+ * message. The client gives the last it received when it resumes, and the server sends what came after again;
+ * so a client may see an `n` twice, and drops the second.
+ */
+export const DeliveryNumber = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
+const numbered = <T extends v.ObjectEntries>(schema: v.ObjectSchema<T, undefined>) => v.object({ ...schema.entries, n: v.optional(DeliveryNumber) });
+
 /** Incoming (server to client) events and their schemas, for the widget's validation. */
 export const ServerMessages = {
-  'peer-joined': PeerJoined,
-  'peer-left': PeerLeft,
+  'peer-joined': numbered(PeerJoined),
+  'peer-left': numbered(PeerLeft),
   'protocol-error': ProtocolErrorEvent,
   ...Object.fromEntries(
-    RELAYED_EVENTS.map((name) => [name, v.object({ ...RelayedMessages[name].entries, from: ParticipantId })]),
+    RELAYED_EVENTS.map((name) => [name, v.object({ ...RelayedMessages[name].entries, from: ParticipantId, n: v.optional(DeliveryNumber) })]),
   ),
 } as Record<string, v.GenericSchema>;
 

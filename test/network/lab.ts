@@ -150,9 +150,11 @@ export class NatLab {
    * mapping of the old one, so the call's current path is dead.
    */
   renumber(router: string, from: string, to: string): void {
+    // Without promotion, deleting the old (primary) address would take the new one in the same subnet with it.
+    this.exec(router, 'sysctl', '-qw', 'net.ipv4.conf.wan.promote_secondaries=1');
     this.ip(router, 'addr', 'add', `${to}/24`, 'dev', 'wan');
     this.ip(router, 'addr', 'del', `${from}/24`, 'dev', 'wan');
-    this.ip(router, 'route', 'replace', 'default', 'via', INET.gateway, 'src', to);
+    this.ip(router, 'route', 'replace', 'default', 'via', INET.gateway);
   }
 
   /** Starts a long-running process inside a namespace; it is killed at teardown. */

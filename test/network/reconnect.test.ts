@@ -153,9 +153,10 @@ describe('calls survive the network', { skip: unavailable ?? false }, () => {
       const [ra, rb] = await Promise.all([settle(outcome.alice, ['reconnecting'], 15_000), settle(outcome.bob, ['reconnecting'], 15_000)]);
       assert.deepEqual([ra.state, rb.state], ['reconnecting', 'reconnecting']);
       const [ra2, rb2] = await Promise.all([settle(outcome.alice, ['connected', 'failed'], 30_000), settle(outcome.bob, ['connected', 'failed'], 30_000)]);
-      assert.deepEqual([ra2.state, rb2.state], ['connected', 'connected'], `Alice: ${await states(outcome.alice)}`);
+      assert.deepEqual([ra2.state, rb2.state], ['connected', 'connected'], `Alice: ${await states(outcome.alice)} / Bob: ${await states(outcome.bob)}`);
       await expectVideoDecoding(outcome.alice);
       await expectVideoDecoding(outcome.bob);
+      if (process.env.DEBUG_LAB) console.log(JSON.stringify(await events(outcome.alice)), '\n', JSON.stringify(await events(outcome.bob)));
     } finally {
       world.lab.renumber(world.lab.ns.routerA, '203.0.113.4', LAN_A.wan);
       await close(outcome.alice, outcome.bob);
@@ -204,11 +205,12 @@ describe('calls survive the network', { skip: unavailable ?? false }, () => {
   it('9. closing one tab mid-call: the other side shows ended / peer-left within two seconds', LIMIT, async () => {
     const { alice, bob } = await connectedCall();
     const closedAt = Date.now();
-    await bob.browser.close();
+    // As a user closing the tab does: the page's unload steps run (a killed browser process would skip them).
+    await bob.page.close({ runBeforeUnload: true });
     await widgetState(alice, 'ended', 5000);
     const elapsed = Date.now() - closedAt;
     assert.equal((await report(alice)).reason, 'peer-left');
     assert.ok(elapsed < 2500, `took ${elapsed} ms`);
-    await close(alice);
+    await close(alice, bob);
   });
 });

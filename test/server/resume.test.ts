@@ -45,16 +45,63 @@ describe('resuming after a dropped connection', () => {
   it('holds messages sent to it while it was away and delivers them in order on resume', async () => {
     const name = room();
     const a = await joined(server, name);
+    const announced = nextEvent(a.socket, 'peer-joined', 3000, { raw: true });
     const b = await joined(server, name);
+    assert.equal((await announced).n, 1);
     drop(a.socket);
     await sleep(300);
     for (const i of [1, 2, 3]) assert.equal((await request(b.socket, 'candidate', { callId: 'c', candidate: { candidate: `candidate:${i}` } })).ok, true);
     const again = await client(server);
-    const received = inbox(again);
-    await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken });
+    const received = inbox(again, { raw: true });
+    await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, received: 1 });
     await sleep(200);
-    assert.deepEqual(received.map(([event, payload]) => `${event}:${payload.candidate.candidate}`), ['candidate:candidate:1', 'candidate:candidate:2', 'candidate:candidate:3']);
+    assert.deepEqual(
+      received.map(([event, payload]) => `${event}:${payload.candidate.candidate}:${payload.n}`),
+      ['candidate:candidate:1:2', 'candidate:candidate:2:3', 'candidate:candidate:3:4'],
+    );
     again.close();
+    b.socket.close();
+  });
+
+  it('sends again what a connection swallowed: every message after the last one the client says it received', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    const seen = inbox(a.socket, { raw: true });
+    for (const i of [1, 2, 3]) await request(b.socket, 'candidate', { callId: 'c', candidate: { candidate: `candidate:${i}` } });
+    await sleep(100);
+    assert.deepEqual(seen.map(([, payload]) => payload.n), [2, 3, 4]);
+    // Say the connection died after the first candidate reached the client: the other two were lost in it.
+    drop(a.socket);
+    await sleep(300);
+    const again = await client(server);
+    const replayed = inbox(again, { raw: true });
+    await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, received: 2 });
+    await request(b.socket, 'candidate', { callId: 'c', candidate: { candidate: 'candidate:4' } });
+    await sleep(200);
+    assert.deepEqual(
+      replayed.map(([, payload]) => `${payload.candidate.candidate}:${payload.n}`),
+      ['candidate:2:3', 'candidate:3:4', 'candidate:4:5'],
+    );
+    again.close();
+    b.socket.close();
+  });
+
+  it('relays a message sent again with a seq it has relayed already only once', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    const got = inbox(b.socket);
+    const hangup = { callId: 'c', seq: 1 };
+    assert.deepEqual(await request(a.socket, 'hangup', hangup), { ok: true });
+    assert.deepEqual(await request(a.socket, 'hangup', hangup), { ok: true });
+    assert.deepEqual(await request(a.socket, 'hangup', { callId: 'd', seq: 2 }), { ok: true });
+    const bad = await request(a.socket, 'hangup', { callId: 'e', seq: 0 });
+    assert.equal(bad.error.code, 'invalid-payload');
+    await sleep(100);
+    // Relayed without seq: it is between a sender and the server.
+    assert.deepEqual(got, [['hangup', { callId: 'c', from: a.ack.id }], ['hangup', { callId: 'd', from: a.ack.id }]]);
+    a.socket.close();
     b.socket.close();
   });
 
@@ -156,11 +203,15 @@ describe('resuming after a restart of the server', () => {
       // Bob answers while Alice has not returned yet: held, not refused with no-peer.
       assert.deepEqual(await request(b2, 'accept', { callId: 'c' }), { ok: true });
       const a2 = await client(second);
-      const aInbox = inbox(a2);
-      const ackA = await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, peerId: b.ack.id });
+      const aInbox = inbox(a2, { raw: true });
+      // Alice had seen 7 messages from the first server: the held accept is numbered after them, not dropped.
+      const ackA = await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, peerId: b.ack.id, received: 7 });
       assert.deepEqual([ackA.resumed, ackA.id, ackA.polite, ackA.peer], [true, a.ack.id, a.ack.polite, { id: b.ack.id, displayName: 'Bob' }]);
       await sleep(200);
-      assert.deepEqual(aInbox, [['accept', { callId: 'c', from: b.ack.id }]]);
+      assert.deepEqual(aInbox, [['accept', { callId: 'c', from: b.ack.id, n: 8 }]]);
+      const next = nextEvent(a2, 'hangup', 3000, { raw: true });
+      await request(b2, 'hangup', { callId: 'c' });
+      assert.equal((await next).n, 9);
       a2.close();
       b2.close();
     } finally {
