@@ -105,11 +105,9 @@ export class CallRecovery {
   async #sample(): Promise<void> {
     const pc = this.#host.peerConnection();
     if (!pc || pc.signalingState === 'closed') return;
-    let bytes = 0;
+    let bytes: number;
     try {
-      (await pc.getStats()).forEach((report) => {
-        if (report.type === 'transport') bytes += report.bytesReceived ?? 0;
-      });
+      bytes = mediaBytesReceived(await pc.getStats());
     } catch {
       return;
     }
@@ -168,4 +166,23 @@ export class CallRecovery {
   resetBaseline(): void {
     this.#lastBytes = -1;
   }
+}
+
+/**
+ * Bytes of media received: RTP on the inbound streams. The transport's own count also grows with ICE
+ * connectivity checks and consent freshness, which flow again after an ICE restart before any media does,
+ * so counting them would call a call recovered while its video is still frozen. Only a connection with no
+ * inbound stream yet falls back to the transport's count.
+ */
+function mediaBytesReceived(stats: RTCStatsReport): number {
+  let rtp = 0;
+  let transport = 0;
+  let streams = 0;
+  stats.forEach((report) => {
+    if (report.type === 'inbound-rtp') {
+      streams += 1;
+      rtp += report.bytesReceived ?? 0;
+    } else if (report.type === 'transport') transport += report.bytesReceived ?? 0;
+  });
+  return streams > 0 ? rtp : transport;
 }

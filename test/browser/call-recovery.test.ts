@@ -57,6 +57,45 @@ describe('call recovery', () => {
     r.stop();
   });
 
+  it('counts media, not connectivity checks: recovers only when RTP arrives again', async () => {
+    let rtp = 0;
+    let transport = 0;
+    let media = true;
+    const pc = {
+      connectionState: 'connected' as RTCPeerConnectionState,
+      signalingState: 'stable' as RTCSignalingState,
+      async getStats() {
+        // STUN checks keep the transport's count rising all along; RTP stops while `media` is off.
+        transport += 100;
+        if (media) rtp += 1000;
+        return new Map<string, object>([
+          ['T', { type: 'transport', bytesReceived: transport + rtp }],
+          ['V', { type: 'inbound-rtp', kind: 'video', bytesReceived: rtp }],
+        ]);
+      },
+    };
+    const events: string[] = [];
+    const r = new CallRecovery(
+      {
+        peerConnection: () => pc as unknown as RTCPeerConnection,
+        onTrouble: () => events.push('trouble'),
+        onRecovered: () => events.push('recovered'),
+        attempt: (method: RecoveryMethod, n: number) => events.push(`${method}#${n}`),
+        onGiveUp: () => events.push('give-up'),
+      },
+      { windowMs: 5000, pollMs: 50, stallMs: 200, random: () => 0 },
+    );
+    r.start();
+    await sleep(150);
+    media = false;
+    await sleep(500);
+    expect(events).to.deep.equal(['trouble', 'ice-restart#1']);
+    media = true;
+    await sleep(200);
+    expect(events).to.deep.equal(['trouble', 'ice-restart#1', 'recovered']);
+    r.stop();
+  });
+
   it('gives up when the window closes', async () => {
     const { pc, events, r } = recovery(600);
     r.start();

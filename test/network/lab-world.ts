@@ -184,10 +184,19 @@ export const framesDecoded = (h: Host) =>
     return frames;
   })()`) as Promise<number>;
 
-export async function expectVideoDecoding(h: Host, label = 'remote video') {
-  const before = await framesDecoded(h);
-  await new Promise((r) => setTimeout(r, 1000));
-  assert.ok((await framesDecoded(h)) > before + 5, `${label}: frames are being decoded`);
+/**
+ * Remote video is decoding: more than 5 frames in one second, within `withinMs` (after a path change the
+ * decoder may wait a moment for a key frame). The failure says what was seen.
+ */
+export async function expectVideoDecoding(h: Host, label = 'remote video', withinMs = 5000) {
+  const seen: number[] = [await framesDecoded(h)];
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    seen.push(await framesDecoded(h));
+    if (seen.length >= 3 && seen.at(-1)! > seen.at(-3)! + 5) return;
+  }
+  assert.fail(`${label}: frames are being decoded (framesDecoded every 500 ms: ${seen.join(', ')})`);
 }
 
 export async function close(...hosts: Host[]) {

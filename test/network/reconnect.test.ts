@@ -58,8 +58,9 @@ async function cutAndRecover({ alice, bob }: CallOutcome, seconds: number) {
   const [ra, rb] = await Promise.all([settle(alice, ['connected', 'failed'], 30_000), settle(bob, ['connected', 'failed'], 30_000)]);
   assert.equal(ra.state, 'connected', `Alice: ${await states(alice)}`);
   assert.equal(rb.state, 'connected', `Bob: ${await states(bob)}`);
-  await expectVideoDecoding(alice, 'Alice after the cut');
-  await expectVideoDecoding(bob, 'Bob after the cut');
+  const story = async () => `Alice: ${JSON.stringify(await events(alice))}\nBob: ${JSON.stringify(await events(bob))}`;
+  await expectVideoDecoding(alice, 'Alice after the cut').catch(async (error) => assert.fail(`${error.message}\n${await story()}`));
+  await expectVideoDecoding(bob, 'Bob after the cut').catch(async (error) => assert.fail(`${error.message}\n${await story()}`));
   const reconnects = (await events(alice)).filter((e) => e.type === 'call-reconnect');
   return reconnects;
 }
