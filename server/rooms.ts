@@ -20,7 +20,15 @@ export interface Participant {
    * Messages sent to this participant, numbered (`n`) from 1: the latest are kept (bounded) so that those a
    * dropped connection swallowed, or that came while it was away, are sent again when it resumes.
    */
-  sent: { count: number; recent: Array<{ n: number; event: string; payload: object }> };
+  sent: {
+    count: number;
+    recent: Array<{ n: number; event: string; payload: object }>;
+    /**
+     * Restored after a restart (or held for a peer that will be): this server's numbers mean nothing to the
+     * client yet. On its resume, what is kept is numbered after the client's `received`, whatever the counts.
+     */
+    unaligned: boolean;
+  };
   /** While the connection is gone and the participant may still come back: the grace timer. */
   away: { timer: ReturnType<typeof setTimeout> } | null;
 }
@@ -57,7 +65,7 @@ export class RoomRegistry {
     return { ok: true, self, peer };
   }
 
-  #admit(claim: ResumeClaim, socketId: string): Participant {
+  #admit(claim: ResumeClaim, socketId: string, restored = false): Participant {
     const self: Participant = {
       id: claim.i,
       room: claim.r,
@@ -66,7 +74,7 @@ export class RoomRegistry {
       polite: claim.p,
       resumeToken: this.#sign(claim),
       lastSeq: 0,
-      sent: { count: 0, recent: [] },
+      sent: { count: 0, recent: [], unaligned: restored },
       away: null,
     };
     const members = this.rooms.get(claim.r) ?? [];
@@ -130,10 +138,10 @@ export class RoomRegistry {
       return { participant: present, placeholder: null };
     }
     if (members.length >= ROOM_CAPACITY || members.some((member) => member.polite === claim.p)) return null;
-    const participant = this.#admit(claim, '');
+    const participant = this.#admit(claim, '', true);
     const holdPeer = members.length === 0 && peerId !== undefined && peerId !== claim.i && !this.departed.has(peerId);
     // The peer's display name comes back with its own token.
-    const placeholder = holdPeer ? this.#admit({ r: room, i: peerId, p: !claim.p }, '') : null;
+    const placeholder = holdPeer ? this.#admit({ r: room, i: peerId, p: !claim.p }, '', true) : null;
     return { participant, placeholder };
   }
 

@@ -110,10 +110,13 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       // The old connection may still look open here (its loss not noticed yet); it no longer speaks for anyone.
       io.sockets.sockets.get(previous)?.disconnect(true);
       const { sent } = participant;
-      if (received > sent.count) {
+      if (sent.unaligned || received > sent.count) {
         // This server never sent those (it restarted): number what it holds after what the client has seen.
+        // Comparing counts alone is not enough: a peer that returned first may have sent exactly as many
+        // messages as the client had seen before the restart, and they would all pass for seen.
         sent.recent.forEach((message, i) => (message.n = received + i + 1));
         sent.count = received + sent.recent.length;
+        sent.unaligned = false;
       }
       sent.recent = sent.recent.filter((message) => message.n > received);
       const replay = [...sent.recent];

@@ -219,6 +219,32 @@ describe('resuming after a restart of the server', () => {
     }
   });
 
+  it('numbers held messages after the client\'s own count even when the counts happen to match', async () => {
+    // As in a call whose server died while the callee rang: Alice had seen one message (peer-joined), and
+    // Bob, back first, answers once. Equal counts must not make Alice take the accept for one she saw.
+    const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
+    const first = await testServer(env);
+    const name = room();
+    const a = await joined(first, name);
+    const b = await joined(first, name, 'Bob');
+    await first.close();
+    const second = await testServer(env);
+    try {
+      const b2 = await client(second);
+      await request(b2, 'join', { v: PROTOCOL_VERSION, room: name, resume: b.ack.resumeToken, peerId: a.ack.id, received: 1 });
+      assert.deepEqual(await request(b2, 'accept', { callId: 'c', seq: 1 }), { ok: true });
+      const a2 = await client(second);
+      const aInbox = inbox(a2, { raw: true });
+      await request(a2, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, peerId: b.ack.id, received: 1 });
+      await sleep(200);
+      assert.deepEqual(aInbox, [['accept', { callId: 'c', from: b.ack.id, n: 2 }]]);
+      a2.close();
+      b2.close();
+    } finally {
+      await second.close();
+    }
+  });
+
   it('a held place ends with the grace period: the one who returned hears peer-left', async () => {
     const env = { RESUME_GRACE: '1', RESUME_SECRET: 'a-fixed-resume-secret' };
     const first = await testServer(env);
