@@ -12,13 +12,15 @@
  *   (c) link restored → remote video frames decoding again.
  * Times come from Date.now() in the pages and in this process: one machine, one clock.
  *
- * Options: `--runs N` (default 10), `--quick` (2 runs). Needs root, like the NAT lab.
+ * Options: `--runs N` (default 10), `--quick` (2 runs), `--readme` (put the table in the README). Needs root,
+ * like the NAT lab.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { labUnavailable } from '../test/network/lab.js';
 import { INET } from '../test/network/lab.js';
 import { LabWorld, ORIGIN, call, close, settle, widgetState, type Host } from '../test/network/lab-world.js';
+import { writeReadmeSection } from './readme-section.js';
 import { quantile } from './stats.js';
 
 const CUT_SECONDS = 5;
@@ -92,6 +94,8 @@ const baselineRules = [
   ['-p', 'tcp', '-d', INET.turnTcp443, '--dport', '443'],
   ['-p', 'tcp', '-s', INET.turnTcp443, '--sport', '443'],
 ];
+
+type Metric = 'reconnecting' | 'iceDisconnected' | 'videoAgain';
 
 interface Sample {
   side: 'Alice (cut side)' | 'Bob';
@@ -205,10 +209,10 @@ async function main() {
   }
 
   const rows: Array<{ metric: string; side: string; median: number | null; p90: number | null; n: number; goal: string; met: string }> = [];
-  const median = (side: Sample['side'], key: keyof Omit<Sample, 'side'>) =>
+  const median = (side: Sample['side'], key: Metric) =>
     quantile(samples.filter((s) => s.side === side && s[key] !== null).map((s) => s[key]!), 0.5);
   for (const side of ['Alice (cut side)', 'Bob'] as const) {
-    const of = (key: keyof Omit<Sample, 'side'>) => samples.filter((s) => s.side === side && s[key] !== null).map((s) => s[key]!);
+    const of = (key: Metric) => samples.filter((s) => s.side === side && s[key] !== null).map((s) => s[key]!);
     const browser = median(side, 'iceDisconnected');
     const a = of('reconnecting');
     const aMedian = quantile(a, 0.5);
@@ -252,6 +256,10 @@ async function main() {
   const file = `bench/results/reconnect-${date}.json`;
   writeFileSync(file, JSON.stringify({ date, machine, node: process.version, cutSeconds: CUT_SECONDS, runs, samples, rows, failures }, null, 2) + '\n');
   console.log(`written to ${file}`);
+  if (args.includes('--readme') && !args.includes('--quick') && samples.length) {
+    writeReadmeSection('reconnect', table);
+    console.log('README.md updated');
+  }
   // Proof that it works: a bench whose every run failed says so with its exit code.
   if (!samples.length) process.exit(1);
 }

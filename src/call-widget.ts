@@ -12,7 +12,7 @@ import { statusText } from './messages.js';
 /** Changing any of these means another room or server, or other credentials: the session restarts. */
 const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'token', 'displayName'] as const;
 /** These apply from the next call on, without leaving the room. */
-const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow'] as const;
+const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow', 'preconnect'] as const;
 
 /**
  * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
@@ -30,6 +30,9 @@ const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'm
  * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30).
  * @attr connect-timeout - Seconds an accepted call may take to connect before it fails with `ice-failed` (default 30).
  * @attr reconnect-window - Seconds a call may stay `reconnecting` before it fails with reason `network` (default 30).
+ * @attr preconnect - `on` (default) or `off`: connect while the call rings, so media starts the moment it is
+ *   accepted. Nothing is sent before accept, but both sides' network addresses reach the other while it rings
+ *   (only the TURN server's with `ice-transport-policy="relay"`).
  * @attr state - Read-only, reflected: the call state (see `state`).
  *
  * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
@@ -78,6 +81,7 @@ export class CallWidget extends LitElement {
   @property({ attribute: 'ring-timeout' }) ringTimeout = '';
   @property({ attribute: 'connect-timeout' }) connectTimeout = '';
   @property({ attribute: 'reconnect-window' }) reconnectWindow = '';
+  @property({ reflect: true }) preconnect: 'on' | 'off' = 'on';
 
   readonly #call = new CallController(this);
   readonly #context = new ContextProvider(this, { context: callContext, initialValue: this.#contextValue() });
@@ -207,6 +211,7 @@ export class CallWidget extends LitElement {
       ringTimeout: this.ringTimeout,
       connectTimeout: this.connectTimeout,
       reconnectWindow: this.reconnectWindow,
+      preconnect: this.preconnect,
     });
   }
 

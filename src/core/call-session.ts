@@ -34,6 +34,13 @@ export interface CallSessionConfig {
   connectTimeoutMs: number;
   /** How long `reconnecting` may last before the call fails with reason `network`. */
   reconnectWindowMs: number;
+  /**
+   * Connect while the call rings: the caller offers with its invite and the callee answers while ringing, so
+   * ICE and DTLS are done by the time the call is accepted, and media starts at once. No media is sent before
+   * accept either way, but each side's network addresses (ICE candidates) reach the other before it (only
+   * the TURN server's with `ice-transport-policy="relay"`).
+   */
+  preconnect: boolean;
   iceServersUrl?: string;
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
@@ -77,6 +84,15 @@ interface ActiveCall {
   localMedia: Promise<MediaStream>;
   /** Fetched once per call, while it rings, so a slow or dead endpoint costs its timeout once at most. */
   iceServers: Promise<IceServersResult>;
+  /** The peer connection on its way: started while ringing (preconnect) or on accept. */
+  started: Promise<void> | null;
+  /**
+   * False until the call is accepted: a connection made while ringing carries the local tracks' senders
+   * with no track in them, so nothing is sent before the visitor (or the peer) said yes.
+   */
+  sending: boolean;
+  /** Senders emptied while ringing, with the track each gets on accept. */
+  held: Array<[RTCRtpSender, MediaStreamTrack]>;
 }
 
 export class CallSession {
@@ -199,7 +215,11 @@ export class CallSession {
     try {
       await Promise.all([call.localMedia, call.iceServers]);
       if (this.#call !== call) return;
-      await this.#signaling!.send('invite', { callId: call.id, media: call.media });
+      const invited = this.#signaling!.send('invite', { callId: call.id, media: call.media });
+      // The offer goes right behind the invite (the server relays in order), so the callee can answer it
+      // while it rings.
+      if (this.#config.preconnect) call.started = this.#startPeerConnection(call);
+      await Promise.all([invited, call.started]);
     } catch (error) {
       return this.#failCall(call, error);
     }
@@ -217,10 +237,13 @@ export class CallSession {
     if (!call || call.direction !== 'incoming' || !this.#transition('accept')) return;
     try {
       // The peer connection and local tracks are ready before the caller hears `accept`, so its offer
-      // lands on a connection whose tracks it can adopt in one round trip.
-      await this.#startPeerConnection(call);
+      // lands on a connection whose tracks it can adopt in one round trip. With preconnect it exists already
+      // and may be connected: the tracks go in now, and the caller adds its own when it hears `accept`.
+      await (call.started ??= this.#startPeerConnection(call));
       if (this.#call !== call) return;
-      await this.#signaling!.send('accept', { callId: call.id });
+      const accepted = this.#signaling!.send('accept', { callId: call.id });
+      await this.#startSending(call);
+      await accepted;
     } catch (error) {
       this.#failCall(call, error);
     }
@@ -300,7 +323,7 @@ export class CallSession {
       case 'accept':
         if (call.direction !== 'outgoing' || !this.#transition('accepted')) return;
         this.#clearTimer(call);
-        this.#startPeerConnection(call).catch((error) => this.#failCall(call, error));
+        (call.started ??= this.#startPeerConnection(call)).then(() => this.#startSending(call)).catch((error) => this.#failCall(call, error));
         return;
       case 'decline':
         if (this.machine.state === 'calling') this.#endCall(message.payload.reason === 'busy' ? 'busy' : 'peer-declined');
@@ -347,14 +370,19 @@ export class CallSession {
     this.#transition('invited');
     call.localMedia.catch(() => {}); // reported on accept, when the visitor asked for it
     this.#armTimer(call, this.#config.ringTimeoutMs + RING_GRACE_MS, () => this.#endCall('no-answer'));
-    if (this.#config.autoAnswer) void this.accept();
+    if (this.#config.autoAnswer) return void this.accept();
+    // Answer the caller's offer while ringing. A camera refused here is reported on accept, like above.
+    if (this.#config.preconnect) (call.started = this.#startPeerConnection(call)).catch(() => {});
   }
 
   async #acceptGlare(call: ActiveCall): Promise<void> {
     this.#transition('accept');
     try {
-      await this.#startPeerConnection(call);
-      if (this.#call === call) await this.#signaling!.send('accept', { callId: call.id });
+      await (call.started ??= this.#startPeerConnection(call));
+      if (this.#call !== call) return;
+      const accepted = this.#signaling!.send('accept', { callId: call.id });
+      await this.#startSending(call);
+      await accepted;
     } catch (error) {
       this.#failCall(call, error);
     }
@@ -375,6 +403,9 @@ export class CallSession {
       localMedia: reuse?.localMedia ?? this.#acquireMedia(media),
       iceServers: reuse?.iceServers ?? this.#loadIceServers(),
       negotiator: null!,
+      started: null,
+      sending: false,
+      held: [],
     };
     call.negotiator = this.#negotiator(call, direction === 'outgoing');
     this.#call = call;
@@ -406,11 +437,26 @@ export class CallSession {
     const [stream, ice] = await Promise.all([call.localMedia, call.iceServers]);
     if (this.#call !== call) return;
     this.#attachPeerConnection(call, stream, ice.iceServers);
+    if (ice.refreshAt) this.#scheduleIceRefresh(call, ice.refreshAt);
+  }
+
+  /**
+   * The call is accepted (here or by the peer) and its connection exists: fill the emptied senders, and
+   * wait for a path, bounded; a connection made while ringing may have one already.
+   */
+  async #startSending(call: ActiveCall): Promise<void> {
+    if (this.#call !== call || call.sending) return;
+    call.sending = true;
+    const held = call.held.splice(0);
+    await Promise.all(held.map(([sender, track]) => sender.replaceTrack(track)));
+    const pc = call.pc;
+    if (this.#call !== call || !pc || this.machine.state !== 'connecting') return;
+    if (pc.connectionState === 'connected') return void this.#onMediaConnected(call);
+    if (pc.connectionState === 'failed') return void this.#failIce(call, 'No network path to the other side could be found.');
     const seconds = this.#config.connectTimeoutMs / 1000;
     this.#armTimer(call, this.#config.connectTimeoutMs, () =>
       this.#failIce(call, `No network path to the other side was found within ${seconds} s.`),
     );
-    if (ice.refreshAt) this.#scheduleIceRefresh(call, ice.refreshAt);
   }
 
   /** A new peer connection for `call` (the first, or a rebuild's), with the local tracks and negotiation. */
@@ -435,7 +481,15 @@ export class CallSession {
         void this.#failIce(call, 'No network path to the other side could be found.');
       }
     });
-    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    for (const track of stream.getTracks()) {
+      // addTrack, not addTransceiver, even for a held track: only transceivers made by addTrack can take
+      // the m-lines of the caller's offer, so the answer needs no second round.
+      const sender = pc.addTrack(track, stream);
+      if (!call.sending) {
+        call.held.push([sender, track]);
+        void sender.replaceTrack(null);
+      }
+    }
     call.negotiator.attach(pc);
     return pc;
   }

@@ -18,6 +18,7 @@ export interface WidgetAttributes {
   ringTimeout?: string | number | null;
   connectTimeout?: string | number | null;
   reconnectWindow?: string | number | null;
+  preconnect?: string | null;
 }
 
 export type WidgetConfigResult = { ok: true; config: CallSessionConfig } | { ok: false; attribute: string; message: string };
@@ -65,6 +66,9 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
   const reconnectWindowMs = seconds(attrs.reconnectWindow, DEFAULT_RECONNECT_WINDOW_MS);
   if (reconnectWindowMs === null) return invalid('reconnect-window', 'reconnect-window must be a number of seconds from 1 to 600.');
 
+  const preconnect = attrs.preconnect || 'on';
+  if (preconnect !== 'on' && preconnect !== 'off') return invalid('preconnect', 'preconnect must be "on" or "off".');
+
   const displayName = attrs.displayName?.trim() || undefined;
   if (displayName && displayName.length > 64) return invalid('display-name', 'display-name must be at most 64 characters.');
   if (attrs.token && attrs.token.length > 4096) return invalid('token', 'token must be at most 4096 characters.');
@@ -84,6 +88,7 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
       ringTimeoutMs,
       connectTimeoutMs,
       reconnectWindowMs,
+      preconnect: preconnect === 'on',
     },
   };
 }

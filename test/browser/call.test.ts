@@ -5,7 +5,7 @@
 import { expect } from '@open-wc/testing';
 import type { CallWidget } from '../../src/call-widget.js';
 import type { CallErrorDetail, CallStateChangeDetail } from '../../src/events.js';
-import { framesDecoded, framesPresented, historyOf, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
+import { framesDecoded, framesPresented, historyOf, sleep, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
 
 async function pair(url: string, extra: Record<string, string | boolean> = {}) {
   const room = uniqueRoom();
@@ -24,6 +24,15 @@ async function expectVideoBothWays(alice: CallWidget, bob: CallWidget) {
     await new Promise((r) => setTimeout(r, 500));
     expect(await framesDecoded(el), `framesDecoded rising at ${el.displayName}`).to.be.greaterThan(before);
   }
+}
+
+/** Bytes of RTP a widget's connection has sent, from its own statistics. */
+async function rtpBytesSent(el: CallWidget): Promise<number> {
+  let sent = 0;
+  (await el.peerConnection!.getStats()).forEach((report) => {
+    if (report.type === 'outbound-rtp') sent += report.bytesSent ?? 0;
+  });
+  return sent;
 }
 
 describe('a call between two widgets', () => {
@@ -99,6 +108,43 @@ describe('a call between two widgets', () => {
     const { alice, bob } = await pair(chaosUrl, { 'auto-answer': true });
     void alice.call();
     await Promise.all([waitForState(alice, 'connected', 30_000), waitForState(bob, 'connected', 30_000)]);
+    await expectVideoBothWays(alice, bob);
+    alice.remove();
+    bob.remove();
+  });
+
+  it('connects while the callee rings, sends nothing before accept, and starts media on accept', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    // Both sides reach a network path while it rings (preconnect is on by default)...
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (alice.peerConnection?.connectionState !== 'connected' || bob.peerConnection?.connectionState !== 'connected')) await sleep(50);
+    expect([alice.peerConnection?.connectionState, bob.peerConnection?.connectionState]).to.deep.equal(['connected', 'connected']);
+    expect([alice.state, bob.state]).to.deep.equal(['calling', 'ringing']);
+    // ...but no camera or microphone goes out before the callee says yes.
+    await sleep(500);
+    for (const el of [alice, bob]) {
+      expect(el.peerConnection!.getSenders().map((sender) => sender.track), `senders of ${el.displayName}`).to.deep.equal([null, null]);
+      expect(await rtpBytesSent(el), `RTP sent by ${el.displayName} while ringing`).to.equal(0);
+    }
+    void bob.accept();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    await expectVideoBothWays(alice, bob);
+    alice.remove();
+    bob.remove();
+  });
+
+  it('with preconnect="off", makes no connection until the call is accepted', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { preconnect: 'off' });
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    await sleep(1000);
+    expect([alice.peerConnection, bob.peerConnection]).to.deep.equal([null, null]);
+    void bob.accept();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
     await expectVideoBothWays(alice, bob);
     alice.remove();
     bob.remove();

@@ -22,6 +22,7 @@ describe('widget attributes', () => {
         ringTimeoutMs: 30_000,
         connectTimeoutMs: 30_000,
         reconnectWindowMs: 30_000,
+        preconnect: true,
       },
     });
   });
@@ -45,6 +46,7 @@ describe('widget attributes', () => {
         media: 'audio',
         autoAnswer: true,
         ringTimeout: '12.5',
+        preconnect: 'off',
       },
       base,
     );
@@ -55,6 +57,7 @@ describe('widget attributes', () => {
     expect(result.config.displayName).to.equal('Ada');
     expect(result.config.media).to.equal('audio');
     expect(result.config.ringTimeoutMs).to.equal(12_500);
+    expect(result.config.preconnect).to.equal(false);
   });
 
   const wrong: Array<[object, string]> = [
@@ -70,6 +73,7 @@ describe('widget attributes', () => {
     [{ ...valid, ringTimeout: '0' }, 'ring-timeout'],
     [{ ...valid, connectTimeout: '601' }, 'connect-timeout'],
     [{ ...valid, reconnectWindow: 'x' }, 'reconnect-window'],
+    [{ ...valid, preconnect: 'yes' }, 'preconnect'],
     [{ ...valid, displayName: 'x'.repeat(65) }, 'display-name'],
     [{ ...valid, token: 'x'.repeat(5000) }, 'token'],
   ];
