@@ -207,19 +207,19 @@ export class CallSession {
     }
   }
 
-  /** Places a call to the peer in the room. */
+  /** Places a call to the peer in the room: it rings at once, while the camera starts. */
   async call(): Promise<void> {
     if (!this.machine.can('call') || !this.#peer) return;
     const call = this.#newCall(randomId(), 'outgoing', this.#config.media);
     this.#transition('call');
     try {
-      await Promise.all([call.localMedia, call.iceServers]);
-      if (this.#call !== call) return;
+      // The invite goes out at once, so the callee's camera starts while ours does: the two open side by
+      // side rather than one after the other. If ours then fails, the call is cancelled.
       const invited = this.#signaling!.send('invite', { callId: call.id, media: call.media });
-      // The offer goes right behind the invite (the server relays in order), so the callee can answer it
-      // while it rings.
+      // The offer follows as soon as the camera is there (the server relays in order), so the callee can
+      // answer it while it rings.
       if (this.#config.preconnect) call.started = this.#startPeerConnection(call);
-      await Promise.all([invited, call.started]);
+      await Promise.all([invited, call.started ?? call.localMedia]);
     } catch (error) {
       return this.#failCall(call, error);
     }
@@ -236,12 +236,12 @@ export class CallSession {
     const call = this.#call;
     if (!call || call.direction !== 'incoming' || !this.#transition('accept')) return;
     try {
-      // The peer connection and local tracks are ready before the caller hears `accept`, so its offer
-      // lands on a connection whose tracks it can adopt in one round trip. With preconnect it exists already
-      // and may be connected: the tracks go in now, and the caller adds its own when it hears `accept`.
+      // `accept` first: the caller starts sending (or, without preconnect, offering) while our camera and
+      // connection get ready. An offer that arrives before the connection exists waits for it, and the
+      // tracks are added before it is applied, so its m-lines adopt them and one round trip does.
+      const accepted = this.#signaling!.send('accept', { callId: call.id });
       await (call.started ??= this.#startPeerConnection(call));
       if (this.#call !== call) return;
-      const accepted = this.#signaling!.send('accept', { callId: call.id });
       await this.#startSending(call);
       await accepted;
     } catch (error) {
@@ -378,9 +378,9 @@ export class CallSession {
   async #acceptGlare(call: ActiveCall): Promise<void> {
     this.#transition('accept');
     try {
+      const accepted = this.#signaling!.send('accept', { callId: call.id });
       await (call.started ??= this.#startPeerConnection(call));
       if (this.#call !== call) return;
-      const accepted = this.#signaling!.send('accept', { callId: call.id });
       await this.#startSending(call);
       await accepted;
     } catch (error) {
@@ -624,7 +624,10 @@ export class CallSession {
     if (resolved === ErrorCode.NoPeer) return this.#endCall('peer-left');
     const reason: CallReason =
       error instanceof MediaAccessError ? 'media' : resolved === ErrorCode.IceFailed ? 'ice-failed' : error instanceof SignalingError ? 'signaling' : 'protocol';
-    if (isInCall(this.machine.state)) {
+    if (this.machine.state === 'calling') {
+      // Still ringing the peer (our camera failed after the invite went out): for the callee it was cancelled.
+      void this.#signaling?.send('cancel', { callId: call.id, reason: 'canceled' }).catch(() => {});
+    } else if (isInCall(this.machine.state)) {
       const hangupReason = resolved === ErrorCode.IceFailed ? 'ice-failed' : 'error';
       void this.#signaling?.send('hangup', { callId: call.id, reason: hangupReason }).catch(() => {});
     }
@@ -676,6 +679,9 @@ export class CallSession {
   #setPeer(peer: Peer | null): void {
     this.#peer = peer;
     this.#host.onPeer(peer);
+    // Someone to call: have the ICE servers ready (cached within their lifetime), so neither placing nor
+    // answering a call waits for the endpoint. A failure is not cached; the call tries again and reports it.
+    if (peer && !this.#call) void this.#iceServers.get(this.#iceSource());
   }
 }
 

@@ -34,6 +34,8 @@ export interface IceServersResult {
 
 export class IceServerProvider {
   #cache: { key: string; servers: IceServer[]; expiresAt: number; staleAt: number } | null = null;
+  /** A fetch under way: a second `get` for the same source shares it (a prefetch, then the call's own). */
+  #inflight: { key: string; result: Promise<IceServersResult> } | null = null;
 
   constructor(
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
@@ -47,6 +49,17 @@ export class IceServerProvider {
     if (cached?.key === key && Date.now() < cached.staleAt) {
       return { iceServers: cached.servers, expiresAt: cached.expiresAt, refreshAt: cached.staleAt };
     }
+    if (!signal && this.#inflight?.key === key) return this.#inflight.result;
+    const result = this.#fetchAndCache(source, key, signal);
+    if (!signal) {
+      const inflight = { key, result };
+      this.#inflight = inflight;
+      void result.finally(() => this.#inflight === inflight && (this.#inflight = null));
+    }
+    return result;
+  }
+
+  async #fetchAndCache(source: IceServerSource, key: string, signal?: AbortSignal): Promise<IceServersResult> {
     try {
       const fetchedAt = Date.now();
       const { iceServers, ttl } = await this.#fetch(source, signal);

@@ -324,7 +324,9 @@ describe('what goes wrong, said clearly', () => {
       expect(alice.reason).to.equal('media');
       await alice.updateComplete;
       expect(alice.shadowRoot!.querySelector('[part="status"]')!.textContent).to.contain('blocked');
-      expect(bob.state).to.equal('ready');
+      // The invite went out while the camera started; the callee hears that the call was called off.
+      await waitForState(bob, 'ended');
+      expect(bob.reason).to.equal('peer-canceled');
     } finally {
       navigator.mediaDevices.getUserMedia = original;
     }

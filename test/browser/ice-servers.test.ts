@@ -48,6 +48,27 @@ describe('ICE servers', () => {
     expect(calls).to.have.length(2);
   });
 
+  it('shares one fetch between requests made while it is under way (a prefetch, then the call\'s own)', async () => {
+    let answer!: (response: Response) => void;
+    const { impl, calls } = fakeFetch(() => new Promise((resolve) => (answer = resolve)));
+    const provider = new IceServerProvider(impl);
+    const first = provider.get({ url: 'https://x/ice', fallback });
+    const second = provider.get({ url: 'https://x/ice', fallback });
+    await Promise.resolve();
+    answer(json({ iceServers: [turn], ttl: 600 }));
+    expect((await first).iceServers).to.deep.equal([turn]);
+    expect((await second).iceServers).to.deep.equal([turn]);
+    expect(calls).to.have.length(1);
+  });
+
+  it('does not keep a failure: the next request fetches again', async () => {
+    const { impl, calls } = fakeFetch(async () => json({}, 503));
+    const provider = new IceServerProvider(impl);
+    expect((await provider.get({ url: 'https://x/ice', fallback })).problem).to.contain('HTTP 503');
+    expect((await provider.get({ url: 'https://x/ice', fallback })).problem).to.contain('HTTP 503');
+    expect(calls).to.have.length(2);
+  });
+
   it('fetches again once credentials are within a quarter of their lifetime of expiring', async () => {
     const { impl, calls } = fakeFetch(async () => json({ iceServers: [turn], ttl: 1 }));
     const provider = new IceServerProvider(impl);
