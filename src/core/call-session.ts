@@ -212,6 +212,8 @@ export class CallSession {
     if (!this.machine.can('call') || !this.#peer) return;
     const call = this.#newCall(randomId(), 'outgoing', this.#config.media);
     this.#transition('call');
+    // The page hears `calling` above and may have hung up from inside its listener.
+    if (this.#call !== call) return;
     try {
       // The invite goes out at once, so the callee's camera starts while ours does: the two open side by
       // side rather than one after the other. If ours then fails, the call is cancelled.
@@ -367,12 +369,13 @@ export class CallSession {
       return;
     }
     const call = this.#newCall(callId, 'incoming', media === 'audio' || this.#config.media === 'audio' ? 'audio' : 'video');
-    this.#transition('invited');
     call.localMedia.catch(() => {}); // reported on accept, when the visitor asked for it
     this.#armTimer(call, this.#config.ringTimeoutMs + RING_GRACE_MS, () => this.#endCall('no-answer'));
-    if (this.#config.autoAnswer) return void this.accept();
     // Answer the caller's offer while ringing. A camera refused here is reported on accept, like above.
-    if (this.#config.preconnect) (call.started = this.#startPeerConnection(call)).catch(() => {});
+    if (this.#config.preconnect && !this.#config.autoAnswer) (call.started = this.#startPeerConnection(call)).catch(() => {});
+    // Last: the page hears `ringing` here and may accept (or decline) from inside its listener.
+    this.#transition('invited');
+    if (this.#config.autoAnswer) void this.accept();
   }
 
   async #acceptGlare(call: ActiveCall): Promise<void> {
@@ -447,6 +450,8 @@ export class CallSession {
   async #startSending(call: ActiveCall): Promise<void> {
     if (this.#call !== call || call.sending) return;
     call.sending = true;
+    // The ring timeout is over for good (a connected call would otherwise end when it fired).
+    this.#clearTimer(call);
     const held = call.held.splice(0);
     await Promise.all(held.map(([sender, track]) => sender.replaceTrack(track)));
     const pc = call.pc;

@@ -136,6 +136,46 @@ describe('a call between two widgets', () => {
     bob.remove();
   });
 
+  it('stays connected past the ring timeout when accepted after connecting while ringing', async () => {
+    const { signalingUrl } = await testConfig();
+    // The callee's own ring bound is ring-timeout + 5 s: 6 s here.
+    const { alice, bob } = await pair(signalingUrl, { 'ring-timeout': '1' });
+    void alice.call();
+    await waitForState(bob, 'ringing');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && bob.peerConnection?.connectionState !== 'connected') await sleep(50);
+    void bob.accept();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    await sleep(7000);
+    expect([alice.state, bob.state], historyOf(bob)).to.deep.equal(['connected', 'connected']);
+    alice.remove();
+    bob.remove();
+  });
+
+  it('may be accepted from inside the ringing event: one connection, and it connects', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    const created: RTCPeerConnection[] = [];
+    const Original = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Original {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        created.push(this);
+      }
+    };
+    try {
+      bob.addEventListener('call-state-change', (e) => e.detail.state === 'ringing' && void bob.accept());
+      void alice.call();
+      await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+      await expectVideoBothWays(alice, bob);
+      expect(created.filter((pc) => pc.connectionState !== 'closed')).to.have.length(2);
+    } finally {
+      window.RTCPeerConnection = Original;
+    }
+    alice.remove();
+    bob.remove();
+  });
+
   it('with preconnect="off", makes no connection until the call is accepted', async () => {
     const { signalingUrl } = await testConfig();
     const { alice, bob } = await pair(signalingUrl, { preconnect: 'off' });
