@@ -242,9 +242,10 @@ export class CallSession {
       // connection get ready. An offer that arrives before the connection exists waits for it, and the
       // tracks are added before it is applied, so its m-lines adopt them and one round trip does.
       const accepted = this.#signaling!.send('accept', { callId: call.id });
+      const sending = this.#startSending(call);
       await (call.started ??= this.#startPeerConnection(call));
-      if (this.#call !== call) return;
-      await this.#startSending(call);
+      await sending;
+      this.#awaitPath(call);
       await accepted;
     } catch (error) {
       this.#failCall(call, error);
@@ -325,7 +326,9 @@ export class CallSession {
       case 'accept':
         if (call.direction !== 'outgoing' || !this.#transition('accepted')) return;
         this.#clearTimer(call);
-        (call.started ??= this.#startPeerConnection(call)).then(() => this.#startSending(call)).catch((error) => this.#failCall(call, error));
+        Promise.all([this.#startSending(call), (call.started ??= this.#startPeerConnection(call))])
+          .then(() => this.#awaitPath(call))
+          .catch((error) => this.#failCall(call, error));
         return;
       case 'decline':
         if (this.machine.state === 'calling') this.#endCall(message.payload.reason === 'busy' ? 'busy' : 'peer-declined');
@@ -382,9 +385,10 @@ export class CallSession {
     this.#transition('accept');
     try {
       const accepted = this.#signaling!.send('accept', { callId: call.id });
+      const sending = this.#startSending(call);
       await (call.started ??= this.#startPeerConnection(call));
-      if (this.#call !== call) return;
-      await this.#startSending(call);
+      await sending;
+      this.#awaitPath(call);
       await accepted;
     } catch (error) {
       this.#failCall(call, error);
@@ -444,16 +448,20 @@ export class CallSession {
   }
 
   /**
-   * The call is accepted (here or by the peer) and its connection exists: fill the emptied senders, and
-   * wait for a path, bounded; a connection made while ringing may have one already.
+   * The call is accepted (here or by the peer): from now on the local tracks go out. A connection made while
+   * ringing gets them into its emptied senders; one made from now on gets them from the start. Returns
+   * once they are in.
    */
-  async #startSending(call: ActiveCall): Promise<void> {
-    if (this.#call !== call || call.sending) return;
+  #startSending(call: ActiveCall): Promise<unknown> {
+    if (this.#call !== call || call.sending) return Promise.resolve();
     call.sending = true;
     // The ring timeout is over for good (a connected call would otherwise end when it fired).
     this.#clearTimer(call);
-    const held = call.held.splice(0);
-    await Promise.all(held.map(([sender, track]) => sender.replaceTrack(track)));
+    return Promise.all(call.held.splice(0).map(([sender, track]) => sender.replaceTrack(track)));
+  }
+
+  /** An accepted call's connection exists: wait for a path, bounded; one made while ringing may have it. */
+  #awaitPath(call: ActiveCall): void {
     const pc = call.pc;
     if (this.#call !== call || !pc || this.machine.state !== 'connecting') return;
     if (pc.connectionState === 'connected') return void this.#onMediaConnected(call);
@@ -463,6 +471,7 @@ export class CallSession {
       this.#failIce(call, `No network path to the other side was found within ${seconds} s.`),
     );
   }
+
 
   /** A new peer connection for `call` (the first, or a rebuild's), with the local tracks and negotiation. */
   #attachPeerConnection(call: ActiveCall, stream: MediaStream, iceServers: RTCIceServer[]): RTCPeerConnection {
