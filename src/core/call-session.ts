@@ -478,9 +478,13 @@ export class CallSession {
     const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
     call.pc = pc;
     call.diagnostics = new IceDiagnostics(pc);
-    const remote = new MediaStream();
-    pc.addEventListener('track', ({ track }) => {
-      remote.addTrack(track);
+    // The far side's stream as it announced it (both tracks in it from the first event), so the <video> gets
+    // its whole source at once; adding the video track to a stream the element already plays costs it a
+    // reload. A far side that sent no stream id gets one made up.
+    let remote: MediaStream | null = null;
+    pc.addEventListener('track', ({ track, streams }) => {
+      if (streams[0] && remote !== streams[0]) remote = streams[0];
+      else if (!streams[0]) (remote ??= new MediaStream()).addTrack(track);
       this.#host.onRemoteStream(remote);
     });
     pc.addEventListener('connectionstatechange', () => {

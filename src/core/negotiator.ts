@@ -128,18 +128,20 @@ export class Negotiator {
       } finally {
         this.#isSettingRemoteAnswerPending = false;
       }
+      if (description.type === 'offer') {
+        // The answer goes out before the held candidates are added: each addIceCandidate is a round through
+        // the connection's operations chain, and the far side waits for the answer, not for them.
+        await pc.setLocalDescription();
+        this.#sendLocalDescription(pc);
+      }
       await this.#candidates.flush(
         (candidate) => pc.addIceCandidate(candidate),
         (error, candidate) => this.#options.onWarning?.(`held candidate refused: ${candidate.candidate}`, error),
       );
-      if (description.type === 'offer') {
-        await pc.setLocalDescription();
-        this.#sendLocalDescription(pc);
-        if (this.#awaitingFirstOffer) {
-          this.#awaitingFirstOffer = false;
-          // Anything the first answer could not carry (a kind the offer lacked) is offered now.
-          if (this.#deferredNegotiation && needsNegotiation(pc)) void this.#offer();
-        }
+      if (description.type === 'offer' && this.#awaitingFirstOffer) {
+        this.#awaitingFirstOffer = false;
+        // Anything the first answer could not carry (a kind the offer lacked) is offered now.
+        if (this.#deferredNegotiation && needsNegotiation(pc)) void this.#offer();
       }
       return;
     }
