@@ -174,7 +174,8 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       const peer = rooms.peerOf(self);
       if (!peer) return protocolError(ErrorCode.NoPeer, 'Nobody else is in the room.');
       if (seq !== undefined) self.lastSeq = seq;
-      const outgoing = { ...message.value, from: self.id } as Record<string, unknown>;
+      // The sender's seq goes along: after a restart of this server only the receiver can tell a repeat.
+      const outgoing = { ...message.value, from: self.id, ...(seq !== undefined && { seq }) } as Record<string, unknown>;
       // Read the peer's connection at delivery time: it may have resumed on another one meanwhile.
       const deliver = () => sendTo(peer, event, outgoing);
       if (options.relay) options.relay(event, outgoing, deliver);

@@ -108,6 +108,8 @@ export class CallSession {
   #localStream: MediaStream | null = null;
   #path: CallPath | null = null;
   #stopped = false;
+  #dtlsCertificate: RTCCertificate | null = null;
+  #pendingCertificate: Promise<RTCCertificate | null> | null = null;
 
   /** The machine may outlive the session (an element restarting with new attributes keeps its state). */
   constructor(config: CallSessionConfig, host: CallSessionHost, machine: CallMachine = new CallMachine()) {
@@ -441,7 +443,7 @@ export class CallSession {
   }
 
   async #startPeerConnection(call: ActiveCall): Promise<void> {
-    const [stream, ice] = await Promise.all([call.localMedia, call.iceServers]);
+    const [stream, ice] = await Promise.all([call.localMedia, call.iceServers, this.#certificate()]);
     if (this.#call !== call) return;
     this.#attachPeerConnection(call, stream, ice.iceServers);
     if (ice.refreshAt) this.#scheduleIceRefresh(call, ice.refreshAt);
@@ -475,7 +477,9 @@ export class CallSession {
 
   /** A new peer connection for `call` (the first, or a rebuild's), with the local tracks and negotiation. */
   #attachPeerConnection(call: ActiveCall, stream: MediaStream, iceServers: RTCIceServer[]): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy });
+    const cert = this.#dtlsCertificate;
+    const certificates = cert && cert.expires > Date.now() ? [cert] : undefined;
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.#config.iceTransportPolicy, certificates });
     call.pc = pc;
     call.diagnostics = new IceDiagnostics(pc);
     // The far side's stream as it announced it (both tracks in it from the first event), so the <video> gets
@@ -697,9 +701,28 @@ export class CallSession {
   #setPeer(peer: Peer | null): void {
     this.#peer = peer;
     this.#host.onPeer(peer);
-    // Someone to call: have the ICE servers ready (cached within their lifetime), so neither placing nor
-    // answering a call waits for the endpoint. A failure is not cached; the call tries again and reports it.
-    if (peer && !this.#call) void this.#iceServers.get(this.#iceSource());
+    // Someone to call: have the ICE servers ready (cached within their lifetime), and the DTLS certificate,
+    // so neither placing nor answering a call waits for the endpoint or for key generation. A failure is
+    // not kept; the call tries again and reports it.
+    if (peer && !this.#call) {
+      void this.#iceServers.get(this.#iceSource());
+      void this.#certificate();
+    }
+  }
+
+  /**
+   * A connection made without a certificate generates its own key first, and its first description waits for
+   * that: on a busy device tens of milliseconds on the way to the first frame. One made ahead serves every
+   * call of this visit (it is valid for 30 days; a fresh one is made a day before that). Null where the
+   * browser cannot make one: the connection then makes its own, as usual.
+   */
+  #certificate(): Promise<RTCCertificate | null> {
+    const cert = this.#dtlsCertificate;
+    if (cert && cert.expires - Date.now() > 86_400_000) return Promise.resolve(cert);
+    return (this.#pendingCertificate ??= RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams)
+      .then((made) => (this.#dtlsCertificate = made))
+      .catch(() => null)
+      .finally(() => (this.#pendingCertificate = null)));
   }
 }
 

@@ -22,6 +22,8 @@ import {
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** An ack that never comes means the server is gone or overloaded; this bounds every request. */
 export const ACK_TIMEOUT_MS = 8_000;
+/** Repeats come from a resume, so they are recent: this many `seq`s per sender cover several call set-ups. */
+const SEEN_PER_SENDER = 1000;
 
 export type ServerEventMap = {
   'peer-joined': PeerJoined;
@@ -75,6 +77,12 @@ export class SignalingClient {
   #received = 0;
   /** The `seq` of the last relayed message; it keeps counting across resumes (the server dedupes by it). */
   #seq = 0;
+  /**
+   * The `seq`s relayed to us from each sender (the latest, bounded). A server that restarted relays again
+   * what the sender resends after its resume, not knowing it got through before; a repeated answer or invite
+   * would derail the call, so repeats stop here. A set, not a high-water mark: a relay may reorder.
+   */
+  readonly #seen = new Map<string, Set<number>>();
 
   constructor(options: SignalingClientOptions) {
     this.#options = options;
@@ -91,11 +99,18 @@ export class SignalingClient {
       this.#socket.on(event, (payload: unknown) => {
         const parsed = parse(ServerMessages[event], payload);
         if (!parsed.ok) return options.onInvalid(event, parsed.error);
-        const { n, ...message } = parsed.value as { n?: number };
+        const { n, ...message } = parsed.value as { n?: number; from?: string; seq?: number };
         if (n !== undefined) {
           // Sent again after a resume, and had arrived the first time.
           if (n <= this.#received) return;
           this.#received = n;
+        }
+        if (message.from !== undefined && message.seq !== undefined) {
+          const seen = this.#seen.get(message.from) ?? new Set<number>();
+          if (seen.has(message.seq)) return;
+          seen.add(message.seq);
+          if (seen.size > SEEN_PER_SENDER) seen.delete(seen.values().next().value!);
+          this.#seen.set(message.from, seen);
         }
         options.onMessage({ event, payload: message } as ServerMessage);
       });

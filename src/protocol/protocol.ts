@@ -156,13 +156,16 @@ export const RelayedMessages = {
  * sent again after the resume; the server relays a `seq` it has seen from that participant only once.
  * It is not relayed.
  */
-export const RelayEnvelope = v.object({
-  seq: v.optional(v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))),
-});
+const SequenceNumber = v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
+export const RelayEnvelope = v.object({ seq: v.optional(SequenceNumber) });
 export type RelayedEvent = keyof typeof RelayedMessages;
 export type RelayedPayload<E extends RelayedEvent> = v.InferOutput<(typeof RelayedMessages)[E]>;
-/** What the receiving side gets: the payload plus the sender's participant id. */
-export type Relayed<E extends RelayedEvent> = RelayedPayload<E> & { from: string };
+/**
+ * What the receiving side gets: the payload plus the sender's participant id, and the sender's `seq` when it
+ * sent one. A server that restarted cannot know which `seq`s it relayed before, so the receiver drops a
+ * `seq` from the same sender it has had already.
+ */
+export type Relayed<E extends RelayedEvent> = RelayedPayload<E> & { from: string; seq?: number };
 
 export const RELAYED_EVENTS = Object.keys(RelayedMessages) as RelayedEvent[];
 
@@ -201,7 +204,10 @@ export const ServerMessages = {
   'peer-left': numbered(PeerLeft),
   'protocol-error': ProtocolErrorEvent,
   ...Object.fromEntries(
-    RELAYED_EVENTS.map((name) => [name, v.object({ ...RelayedMessages[name].entries, from: ParticipantId, n: v.optional(DeliveryNumber) })]),
+    RELAYED_EVENTS.map((name) => [
+      name,
+      v.object({ ...RelayedMessages[name].entries, from: ParticipantId, seq: v.optional(SequenceNumber), n: v.optional(DeliveryNumber) }),
+    ]),
   ),
 } as Record<string, v.GenericSchema>;
 

@@ -72,17 +72,23 @@ describe('a call between two widgets', () => {
   it('can call again after a call ended, from the other side, using the shadow DOM buttons', async () => {
     const { signalingUrl } = await testConfig();
     const { alice, bob } = await pair(signalingUrl);
+    const fingerprints: string[] = [];
     for (const [caller, callee] of [[alice, bob], [bob, alice]] as const) {
       caller.shadowRoot!.querySelector<HTMLButtonElement>('[part="call-button"]')!.click();
       await waitForState(callee, 'ringing');
       await callee.updateComplete;
       callee.shadowRoot!.querySelector<HTMLButtonElement>('[part="accept-button"]')!.click();
       await Promise.all([waitForState(caller, 'connected'), waitForState(callee, 'connected')]);
+      // Alice's DTLS certificate was made ahead, when Bob arrived, and serves both calls.
+      const [certificate] = alice.peerConnection!.getConfiguration().certificates ?? [];
+      fingerprints.push(certificate?.getFingerprints()[0].value ?? 'none');
       await caller.updateComplete;
       caller.shadowRoot!.querySelector<HTMLButtonElement>('[part="hangup-button"]')!.click();
       await Promise.all([waitForState(caller, 'ended'), waitForState(callee, 'ended')]);
       await caller.updateComplete;
     }
+    expect(fingerprints[0]).not.to.equal('none');
+    expect(fingerprints[1]).to.equal(fingerprints[0]);
     alice.remove();
     bob.remove();
   });

@@ -73,7 +73,7 @@ describe('signaling client: nothing lost when the link dies mid-message', () => 
     assert.equal(alice.resumed(), 1);
     assert.deepEqual(
       bobGot.filter(([event]) => event === 'hangup'),
-      [['hangup', { callId: 'c1', from: alice.joinResult.id }]],
+      [['hangup', { callId: 'c1', from: alice.joinResult.id, seq: 1 }]],
     );
     alice.client.close();
     bob.socket.close();
@@ -118,6 +118,27 @@ describe('signaling client: nothing lost when the link dies mid-message', () => 
     assert.deepEqual(
       alice.messages.filter((m) => m.event === 'hangup').map((m) => (m.payload as { callId: string }).callId),
       ['c4', 'c5', 'c6'],
+    );
+    alice.client.close();
+    bob.socket.close();
+  });
+
+  it('a peer\'s message relayed twice (as a restarted server does with what the peer resends) reaches it once', async () => {
+    const name = room();
+    const bob = await joined(server, name);
+    const alice = await widgetClient(name);
+    await new Promise((resolve) => bob.socket.emit('hangup', { callId: 'c7', seq: 1 }, resolve));
+    // A server that restarted has no record of seq 1 and relays Bob's resend: the same message, again.
+    const aliceSocket = [...server.io.sockets.sockets.values()].find((s) => s.id !== bob.socket.id && s.connected)!;
+    aliceSocket.emit('hangup', { callId: 'c7', from: bob.ack.id, seq: 1 });
+    await new Promise((resolve) => bob.socket.emit('hangup', { callId: 'c8', seq: 2 }, resolve));
+    await sleep(100);
+    assert.deepEqual(
+      alice.messages.filter((m) => m.event === 'hangup').map((m) => m.payload),
+      [
+        { callId: 'c7', from: bob.ack.id, seq: 1 },
+        { callId: 'c8', from: bob.ack.id, seq: 2 },
+      ],
     );
     alice.client.close();
     bob.socket.close();
