@@ -174,6 +174,15 @@ export const selectedLocalCandidate = (h: Host) =>
     return local ? { id: local.id, type: local.candidateType, relayProtocol: local.relayProtocol ?? null, url: local.url ?? null, address: local.address } : null;
   })()`) as Promise<{ id: string; type: string; relayProtocol: string | null; url: string | null; address: string } | null>;
 
+/** Candidate types at both ends of the selected pair, straight from getStats. */
+export const selectedPairTypes = (h: Host) =>
+  h.page.evaluate(`(async () => {
+    const stats = await document.querySelector('call-widget').peerConnection.getStats();
+    let pair;
+    stats.forEach((r) => { if (r.type === 'transport' && r.selectedCandidatePairId) pair = stats.get(r.selectedCandidatePairId); });
+    return pair ? { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType } : null;
+  })()`) as Promise<{ local: string; remote: string } | null>;
+
 export const framesDecoded = (h: Host) =>
   h.page.evaluate(`(async () => {
     const pc = document.querySelector('call-widget').peerConnection;
