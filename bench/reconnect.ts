@@ -253,7 +253,7 @@ async function main() {
   if (failures.length) console.log(`runs that failed: ${failures.join('; ')}`);
 
   mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/reconnect-${date}.json`;
+  const file = `bench/results/reconnect-${date}${args.includes('--quick') ? '-quick' : ''}.json`;
   writeFileSync(file, JSON.stringify({ date, machine, node: process.version, cutSeconds: CUT_SECONDS, runs, samples, rows, failures }, null, 2) + '\n');
   console.log(`written to ${file}`);
   if (args.includes('--readme') && !args.includes('--quick') && samples.length) {
