@@ -239,6 +239,11 @@ export class CallSession {
   async accept(): Promise<void> {
     const call = this.#call;
     if (!call || call.direction !== 'incoming' || !this.#transition('accept')) return;
+    return this.#answer(call);
+  }
+
+  /** An incoming call was accepted (by the visitor, or to settle glare): tell the caller, then connect. */
+  async #answer(call: ActiveCall): Promise<void> {
     try {
       // `accept` first: the caller starts sending (or, without preconnect, offering) while our camera and
       // connection get ready. An offer that arrives before the connection exists waits for it, and the
@@ -383,18 +388,9 @@ export class CallSession {
     if (this.#config.autoAnswer) void this.accept();
   }
 
-  async #acceptGlare(call: ActiveCall): Promise<void> {
+  #acceptGlare(call: ActiveCall): Promise<void> {
     this.#transition('accept');
-    try {
-      const accepted = this.#signaling!.send('accept', { callId: call.id });
-      const sending = this.#startSending(call);
-      await (call.started ??= this.#startPeerConnection(call));
-      await sending;
-      this.#awaitPath(call);
-      await accepted;
-    } catch (error) {
-      this.#failCall(call, error);
-    }
+    return this.#answer(call);
   }
 
   /** `reuse`: the call this one replaces (glare), whose camera and ICE servers are already on their way. */

@@ -35,6 +35,12 @@ async function rtpBytesSent(el: CallWidget): Promise<number> {
   return sent;
 }
 
+/** Waits (bounded) until both widgets' connections are `connected`, as preconnect makes them while ringing. */
+async function connectedWhileRinging(...widgets: CallWidget[]) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && widgets.some((el) => el.peerConnection?.connectionState !== 'connected')) await sleep(50);
+}
+
 describe('a call between two widgets', () => {
   it('is placed, accepted, carries video both ways, and hangs up', async () => {
     const { signalingUrl } = await testConfig();
@@ -128,8 +134,7 @@ describe('a call between two widgets', () => {
     void alice.call();
     await waitForState(bob, 'ringing');
     // Both sides reach a network path while it rings (preconnect is on by default)...
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (alice.peerConnection?.connectionState !== 'connected' || bob.peerConnection?.connectionState !== 'connected')) await sleep(50);
+    await connectedWhileRinging(alice, bob);
     expect([alice.peerConnection?.connectionState, bob.peerConnection?.connectionState]).to.deep.equal(['connected', 'connected']);
     expect([alice.state, bob.state]).to.deep.equal(['calling', 'ringing']);
     // ...but no camera or microphone goes out before the callee says yes.
@@ -151,8 +156,7 @@ describe('a call between two widgets', () => {
     const { alice, bob } = await pair(signalingUrl, { 'ring-timeout': '1' });
     void alice.call();
     await waitForState(bob, 'ringing');
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && bob.peerConnection?.connectionState !== 'connected') await sleep(50);
+    await connectedWhileRinging(alice, bob);
     void bob.accept();
     await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
     await sleep(7000);

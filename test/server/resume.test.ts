@@ -160,6 +160,17 @@ describe('resuming after a dropped connection', () => {
   });
 });
 
+/** Alice and Bob joined a room on a server that then went away; a new one with the same secret is up. */
+async function restartedWithTwo() {
+  const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
+  const first = await testServer(env);
+  const name = room();
+  const a = await joined(first, name);
+  const b = await joined(first, name, 'Bob');
+  await first.close();
+  return { a, b, name, second: await testServer(env) };
+}
+
 describe('resuming after a restart of the server', () => {
   it('restores both participants from their signed tokens, with their roles, and nothing announced', async () => {
     const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
@@ -189,13 +200,7 @@ describe('resuming after a restart of the server', () => {
   });
 
   it('the first to return holds the place of the peer it names: messages wait for the peer, nothing is refused', async () => {
-    const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
-    const first = await testServer(env);
-    const name = room();
-    const a = await joined(first, name);
-    const b = await joined(first, name, 'Bob');
-    await first.close();
-    const second = await testServer(env);
+    const { a, b, name, second } = await restartedWithTwo();
     try {
       const b2 = await client(second);
       const ackB = await request(b2, 'join', { v: PROTOCOL_VERSION, room: name, resume: b.ack.resumeToken, peerId: a.ack.id });
@@ -222,13 +227,7 @@ describe('resuming after a restart of the server', () => {
   it('numbers held messages after the client\'s own count even when the counts happen to match', async () => {
     // As in a call whose server died while the callee rang: Alice had seen one message (peer-joined), and
     // Bob, back first, answers once. Equal counts must not make Alice take the accept for one she saw.
-    const env = { RESUME_GRACE: '2', RESUME_SECRET: 'a-fixed-resume-secret' };
-    const first = await testServer(env);
-    const name = room();
-    const a = await joined(first, name);
-    const b = await joined(first, name, 'Bob');
-    await first.close();
-    const second = await testServer(env);
+    const { a, b, name, second } = await restartedWithTwo();
     try {
       const b2 = await client(second);
       await request(b2, 'join', { v: PROTOCOL_VERSION, room: name, resume: b.ack.resumeToken, peerId: a.ack.id, received: 1 });
