@@ -13,12 +13,17 @@ export type NegotiationSignal =
 export interface NegotiatorOptions {
   polite: boolean;
   /**
-   * The side that offers first. The other side adds its tracks before the first offer arrives, so the
-   * offer's m-lines adopt them and one offer/answer carries media both ways; letting it offer too would
-   * only cause a collision that perfect negotiation then has to undo.
+   * The side that offers first. The other side sends on the m-lines of that offer (see `prepareAnswer`), so
+   * one offer/answer carries media both ways; letting it offer too would only cause a collision that perfect
+   * negotiation then has to undo.
    */
   initiator: boolean;
   send(signal: NegotiationSignal): void;
+  /**
+   * The far side's offer is applied and the answer not yet made: the moment to decide what the answer sends
+   * on the m-lines the offer brought (their transceivers exist only from now on).
+   */
+  prepareAnswer?(pc: RTCPeerConnection): void;
   /** A failure the call cannot recover from by itself. */
   onError(error: Error): void;
   /** A problem worth logging that does not stop the call (a candidate the connection refused). */
@@ -48,6 +53,11 @@ export class Negotiator {
     this.#chain = new Promise<void>((resolve) => (this.#attach = resolve));
   }
 
+  /** Whether this side makes the first offer. */
+  get initiator(): boolean {
+    return this.#options.initiator;
+  }
+
   /** Candidates held because nothing could take them yet. */
   get heldCandidates(): number {
     return this.#candidates.size;
@@ -64,6 +74,14 @@ export class Negotiator {
     pc.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
     pc.addEventListener('icecandidate', this.#onIceCandidate);
     this.#attach();
+  }
+
+  /**
+   * Offers now, for the initiator's first offer: `negotiationneeded` would come a task later, and on a busy
+   * page a task can wait tens of milliseconds. The event, once it comes, finds the offer made.
+   */
+  offerNow(): void {
+    if (this.#options.initiator) void this.#offer();
   }
 
   /** Queues one incoming signal behind all earlier ones. */
@@ -90,6 +108,8 @@ export class Negotiator {
   };
 
   readonly #onNegotiationNeeded = () => {
+    // Offered already (`offerNow`): the event is stale, and a second offer would replace the first.
+    if (this.#makingOffer || this.#pc?.signalingState !== 'stable') return;
     if (this.#awaitingFirstOffer) {
       this.#deferredNegotiation = true;
       return;
@@ -129,6 +149,7 @@ export class Negotiator {
         this.#isSettingRemoteAnswerPending = false;
       }
       if (description.type === 'offer') {
+        this.#options.prepareAnswer?.(pc);
         // The answer goes out before the held candidates are added: each addIceCandidate is a round through
         // the connection's operations chain, and the far side waits for the answer, not for them.
         await pc.setLocalDescription();

@@ -150,6 +150,40 @@ describe('a call between two widgets', () => {
     bob.remove();
   });
 
+  it('connects while both cameras are still opening, and sends them once they are open', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl);
+    // Cameras that take as long as the test says: the connection must not wait for them.
+    const mediaDevices = navigator.mediaDevices;
+    const original = mediaDevices.getUserMedia;
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await original.call(mediaDevices, constraints);
+      await opened;
+      return stream;
+    };
+    try {
+      void alice.call();
+      await waitForState(bob, 'ringing');
+      void bob.accept();
+      await connectedWhileRinging(alice, bob);
+      expect([alice.peerConnection?.connectionState, bob.peerConnection?.connectionState]).to.deep.equal(['connected', 'connected']);
+      // Accepted and connected, but no camera yet: nothing to send until it is open.
+      for (const el of [alice, bob]) {
+        expect(el.peerConnection!.getSenders().map((sender) => sender.track), `senders of ${el.displayName}`).to.deep.equal([null, null]);
+      }
+      open();
+      await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+      await expectVideoBothWays(alice, bob);
+    } finally {
+      mediaDevices.getUserMedia = original;
+      open();
+    }
+    alice.remove();
+    bob.remove();
+  });
+
   it('stays connected past the ring timeout when accepted after connecting while ringing', async () => {
     const { signalingUrl } = await testConfig();
     // The callee's own ring bound is ring-timeout + 5 s: 6 s here.
