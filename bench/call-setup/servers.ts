@@ -51,11 +51,12 @@ function page(name: PageName, query: URLSearchParams): string {
     case 'socketio':
       return `${head}${video('remote')}\n<script type="module" src="/pages/socketio.js"></script>`;
     case 'widget': {
-      // What a site owner writes (README, "Put a call on your page"), plus the observer, which runs first.
+      // What a site owner writes (README, "Put a call on your page"), plus the observer, which runs first. Sized
+      // like the other pages' videos: painting video costs CPU in proportion to its size here (no GPU).
       const server = escape(query.get('server') ?? '');
       return `${head}<script type="module" src="/pages/widget.js"></script>
 <script type="module" src="${server}/call-widget.js"></script>
-<call-widget signaling-url="${server}" ice-servers-url="${server}/ice-servers" room="${escape(query.get('room') ?? '')}" display-name="${escape(query.get('role') ?? '')}"></call-widget>`;
+<call-widget style="width: 320px" signaling-url="${server}" ice-servers-url="${server}/ice-servers" room="${escape(query.get('room') ?? '')}" display-name="${escape(query.get('role') ?? '')}"></call-widget>`;
     }
   }
 }
