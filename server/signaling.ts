@@ -206,7 +206,9 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
     const n = ++participant.sent.count;
     participant.sent.recent.push({ n, event, payload });
     if (participant.sent.recent.length > MAX_KEPT_MESSAGES) participant.sent.recent.shift();
-    if (!participant.away) io.to(participant.socketId).emit(event, { ...payload, n });
+    // Straight to the connection: \`io.to(id)\` would build a broadcast (an operator, room sets, the adapter) for
+    // one recipient, on every relayed message.
+    if (!participant.away) io.sockets.sockets.get(participant.socketId)?.emit(event, { ...payload, n });
   }
 
   function leaveRoom(participant: Participant, reason: 'left' | 'disconnected') {
