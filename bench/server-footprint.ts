@@ -69,8 +69,10 @@ const IDLE_CASES: readonly IdleCase[] = [
   { name: 'PeerServer ← PeerJS-protocol WebSocket clients', entry: 'bench/server-footprint/peer-server.ts', clients: 'peerjs' },
   { name: 'reference server ← socket.io-client defaults (polling, then upgrade)', entry: 'server/main.ts', clients: 'socketio-defaults' },
   {
-    // Not a change to the server: a flag a deployment can set (NODE_OPTIONS). V8 grows the young generation
-    // up to 16 MB per semi-space under a burst of allocations (here, handshakes) and keeps it committed.
+    // Not a change to the server: a flag a deployment can set (NODE_OPTIONS; docs/DEPLOYMENT.md, section 5).
+    // V8 grows the young generation up to 16 MB per semi-space under a burst of allocations (here,
+    // handshakes) and keeps it committed. Not the default: under signaling load it makes scavenges about
+    // three times as frequent.
     name: 'reference server run with `--max-semi-space-size=4` ← widget clients',
     entry: 'server/main.ts',
     clients: 'widget',

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import type { ServerConfig } from './config.js';
 import {
@@ -83,6 +83,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     }
     next();
   });
+  releaseHandshakeRequests(io);
   const rooms = attachSignaling(io, {
     signalRate: config.signalRate,
     signalBurst: config.signalBurst,
@@ -160,6 +161,38 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
         http.closeAllConnections();
       }),
   };
+}
+
+/** Where the engine middleware below leaves a WebSocket request's stand-in response object. */
+const STAND_IN = Symbol('stand-in response');
+type EngineRequest = IncomingMessage & { [STAND_IN]?: { req: unknown } };
+
+/**
+ * Lets go of the HTTP request that opened each connection once it is no longer needed. Engine.IO keeps it for
+ * the connection's whole life (`socket.request`), and for a WebSocket so does the stand-in response object it
+ * makes for its middlewares (held by a `close` listener on the TCP socket): about 0.8 KiB per idle
+ * connection (raw headers, URL, parser state) that nothing here reads after the handshake.
+ *
+ * - The stand-in's reference goes when Engine.IO emits `headers` for the upgrade: every middleware has run by
+ *   then, and the stand-in is not used again. This also covers a long-polling connection's later upgrade.
+ * - `socket.request` goes once Socket.IO has built `socket.handshake` (headers, auth, address, which stay)
+ *   and run its middlewares (`io.use`, the origin check above), that is at `connection`.
+ *
+ * A deployment that reads `socket.request` after the connection (express-session, say) should drop this call.
+ */
+function releaseHandshakeRequests(io: Server) {
+  io.engine.use((request: EngineRequest, response: unknown, next: () => void) => {
+    // A real ServerResponse (long-polling) lets go of its request itself once it has ended.
+    if (!(response instanceof ServerResponse)) request[STAND_IN] = response as { req: unknown };
+    next();
+  });
+  io.engine.on('headers', (_headers: unknown, request: EngineRequest) => {
+    const standIn = request[STAND_IN];
+    if (standIn) standIn.req = request[STAND_IN] = undefined;
+  });
+  io.on('connection', (socket: Socket) => {
+    (socket.conn as unknown as { request: IncomingMessage | null }).request = null;
+  });
 }
 
 /**

@@ -82,6 +82,22 @@ describe('signaling origin check', () => {
   it('refuses a token that is not a string', async () => {
     await assert.rejects(client(server, { auth: { token: { nested: true } } }), /invalid-token/);
   });
+
+  it('lets go of the HTTP request once connected, over WebSocket and after an upgrade from long-polling', async () => {
+    const origin = 'https://shop.example';
+    const direct = await client(server, { extraHeaders: { Origin: origin } });
+    const upgraded = await client(server, { transports: ['polling', 'websocket'], extraHeaders: { Origin: origin } });
+    const upgradedConn = server.io.sockets.sockets.get(upgraded.id!)!.conn;
+    await new Promise<void>((resolve) => (upgradedConn.transport.name === 'websocket' ? resolve() : upgradedConn.once('upgrade', () => resolve())));
+    for (const socket of [direct, upgraded]) {
+      const serverSide = server.io.sockets.sockets.get(socket.id!)!;
+      assert.equal(serverSide.request, null);
+      // What middlewares and handlers read stays in the handshake.
+      assert.equal(serverSide.handshake.headers.origin, origin);
+      assert.equal(serverSide.conn.transport.name, 'websocket');
+      socket.close();
+    }
+  });
 });
 
 describe('static files', () => {
