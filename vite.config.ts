@@ -1,32 +1,48 @@
 import { defineConfig, type Plugin } from 'vite';
 
 /**
- * socket.io-client always bundles all three of engine.io-client's transports, WebTransport included, through
- * engine.io-client's `transports/index.js`. The widget asks for `['websocket', 'polling']` only
- * (src/core/signaling-client.ts) and engine.io never opens or upgrades to a transport the client did not list,
- * so WebTransport, and the stream codec of engine.io-parser that only it uses, never run: 2.7 KB minified,
- * 0.8 KB gzip (bench/bundle.ts). This serves that module without it. Should the widget ever list
- * `webtransport`, remove this plugin.
+ * The Engine.IO transports the widget uses, and no others. socket.io-client reaches engine.io-client's
+ * `transports/index.js`, which bundles three: WebSocket, long-polling over XMLHttpRequest and WebTransport.
+ * This plugin serves that module as WebSocket plus long-polling over `fetch()`:
+ *
+ * - WebTransport goes: the widget asks for `['websocket', 'polling']` only (src/core/signaling-client.ts) and
+ *   engine.io never opens or upgrades to a transport the client did not list, so WebTransport, and the stream
+ *   codec of engine.io-parser that only it uses, never run: 0.8 KB gzip.
+ * - Long-polling runs on `Fetch`, engine.io-client's own `fetch()`-based transport (it exports it for this
+ *   choice), instead of `XHR`: same Engine.IO protocol, same fallback where WebSocket is blocked, 0.75 KB
+ *   gzip less. Like XHR without `withCredentials` it sends no cookies (`credentials: 'omit'`), here not even
+ *   to a same-origin server; nothing in this project relies on cookies (one server, no sticky sessions).
+ *   `polling-xhr.js` is still imported by engine.io-client's index for its `XHR` export; it is marked free of
+ *   side effects so that the unused class goes, with its module-level `pagehide` listener (which aborts
+ *   pending XHRs, of which there are none) and its probe `XMLHttpRequest`.
+ *
+ * Should the widget ever list `webtransport`, or need XHR polling (cookies to its own origin, `extraHeaders`
+ * that fetch cannot send), change this plugin. Node (tests, benches) does not use it: there socket.io-client
+ * picks its own transports.
  */
-function withoutWebTransport(): Plugin {
+function onlyTheTransportsUsed(): Plugin {
   const transports = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
+  const xhr = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]polling-xhr\.js$/;
   let applied = false;
   return {
-    name: 'call-widget:without-webtransport',
+    name: 'call-widget:only-the-transports-used',
     apply: 'build',
     load(id) {
       if (!transports.test(id)) return null;
       applied = true;
-      // The same module minus WebTransport; the `.node.js` names are mapped to the browser files by the
-      // package's `browser` field, as for the original.
+      // The same module with Fetch for polling and without WebTransport; `websocket.node.js` is mapped to the
+      // browser file by the package's `browser` field, as for the original.
       return [
-        `import { XHR } from "./polling-xhr.node.js";`,
+        `import { Fetch } from "./polling-fetch.js";`,
         `import { WS } from "./websocket.node.js";`,
-        `export const transports = { websocket: WS, polling: XHR };`,
+        `export const transports = { websocket: WS, polling: Fetch };`,
       ].join('\n');
     },
+    transform(code, id) {
+      return xhr.test(id) ? { code, moduleSideEffects: false } : null;
+    },
     buildEnd() {
-      if (!applied) this.warn('engine.io-client/build/esm/transports/index.js was not bundled: WebTransport may be back in the bundle');
+      if (!applied) this.warn('engine.io-client/build/esm/transports/index.js was not bundled: WebTransport and XHR may be back in the bundle');
     },
   };
 }
@@ -36,7 +52,7 @@ function withoutWebTransport(): Plugin {
  * so a site owner needs a single script tag and nothing else.
  */
 export default defineConfig({
-  plugins: [withoutWebTransport()],
+  plugins: [onlyTheTransportsUsed()],
   build: {
     target: 'es2022',
     outDir: 'dist',
