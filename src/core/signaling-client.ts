@@ -17,6 +17,7 @@ import {
   type RelayedEvent,
   type RelayedPayload,
 } from '../protocol/protocol.js';
+import * as textParser from './socket-io-text-parser.js';
 
 /** How long to wait for the server before telling the visitor it cannot be reached. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -92,6 +93,8 @@ export class SignalingClient {
       // WebSocket first: one round trip less than polling-then-upgrade; polling stays as the fallback.
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
+      // Socket.IO's own wire format, without the binary attachments the protocol never uses.
+      parser: textParser,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
     });
