@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
@@ -53,7 +54,12 @@ function onlyTheTransportsUsed(): Plugin {
  * so a site owner needs a single script tag and nothing else.
  */
 export default defineConfig({
-  plugins: [onlyTheTransportsUsed()],
+  plugins: [
+    onlyTheTransportsUsed(),
+    // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
+    // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
+    minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
+  ],
   resolve: {
     alias: {
       // socket.io-client imports its default parser even when given another: the widget passes
