@@ -50,12 +50,42 @@ function onlyTheTransportsUsed(): Plugin {
 }
 
 /**
+ * engine.io-parser's packet codec for text only. Its browser `encodePacket.js` and `decodePacket.js` also
+ * carry binary messages (Blob and ArrayBuffer, base64 over long-polling: a FileReader and a base64 table,
+ * 0.55 KB gzip); Socket.IO sends binary frames only for binary attachments, which the widget's packet parser
+ * neither makes nor accepts (src/core/socket-io-text-parser.ts). Both modules are served from
+ * src/core/engine-io-text-packets.ts, the same wire format for text, checked against engine.io-parser in
+ * test/server/engine-io-text-packets.test.ts. Node (tests, benches) keeps engine.io-parser's own.
+ */
+function textOnlyEngineIoPackets(): Plugin {
+  const codec = /[\\/]engine\.io-parser[\\/]build[\\/]esm[\\/](encode|decode)Packet\.browser\.js$/;
+  const replacement = JSON.stringify(fileURLToPath(new URL('src/core/engine-io-text-packets.ts', import.meta.url)));
+  const applied = new Set<string>();
+  return {
+    name: 'call-widget:text-only-engine-io-packets',
+    apply: 'build',
+    load(id) {
+      const match = codec.exec(id);
+      if (!match) return null;
+      applied.add(match[1]);
+      return match[1] === 'encode'
+        ? `export { encodePacket, encodePacketToBinary } from ${replacement};`
+        : `export { decodePacket } from ${replacement};`;
+    },
+    buildEnd() {
+      if (applied.size < 2) this.warn("engine.io-parser's encodePacket.browser.js or decodePacket.browser.js was not bundled: its binary codec may be back");
+    },
+  };
+}
+
+/**
  * `npm run build`: one self-contained ES module, `dist/call-widget.js`, with Lit and socket.io-client inside,
  * so a site owner needs a single script tag and nothing else.
  */
 export default defineConfig({
   plugins: [
     onlyTheTransportsUsed(),
+    textOnlyEngineIoPackets(),
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
