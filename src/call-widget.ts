@@ -215,22 +215,9 @@ export class CallWidget extends LitElement {
     };
   }
 
+  /** The attributes, as properties of the same names, are what `resolveWidgetConfig` reads. */
   #resolve() {
-    return resolveWidgetConfig({
-      signalingUrl: this.signalingUrl,
-      room: this.room,
-      iceServersUrl: this.iceServersUrl,
-      iceServers: this.iceServers,
-      iceTransportPolicy: this.iceTransportPolicy,
-      token: this.token,
-      displayName: this.displayName,
-      media: this.media,
-      autoAnswer: this.autoAnswer,
-      ringTimeout: this.ringTimeout,
-      connectTimeout: this.connectTimeout,
-      reconnectWindow: this.reconnectWindow,
-      preconnect: this.preconnect,
-    });
+    return resolveWidgetConfig(this);
   }
 
   #startOrFail(): void {
