@@ -15,8 +15,7 @@ import { defineConfig, type Plugin } from 'vite';
  *   gzip less. Like XHR without `withCredentials` it sends no cookies (`credentials: 'omit'`), here not even
  *   to a same-origin server; nothing in this project relies on cookies (one server, no sticky sessions).
  *   `polling-xhr.js` is still imported by engine.io-client's index for its `XHR` export; it is marked free of
- *   side effects so that the unused class goes, with its module-level `pagehide` listener (which aborts
- *   pending XHRs, of which there are none) and its probe `XMLHttpRequest`.
+ *   side effects (SIDE_EFFECT_FREE below) so that the unused class goes.
  *
  * Should the widget ever list `webtransport`, or need XHR polling (cookies to its own origin, `extraHeaders`
  * that fetch cannot send), change this plugin. Node (tests, benches) does not use it: there socket.io-client
@@ -24,7 +23,6 @@ import { defineConfig, type Plugin } from 'vite';
  */
 function onlyTheTransportsUsed(): Plugin {
   const transports = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
-  const xhr = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]polling-xhr\.js$/;
   let applied = false;
   return {
     name: 'call-widget:only-the-transports-used',
@@ -39,9 +37,6 @@ function onlyTheTransportsUsed(): Plugin {
         `import { WS } from "./websocket.node.js";`,
         `export const transports = { websocket: WS, polling: Fetch };`,
       ].join('\n');
-    },
-    transform(code, id) {
-      return xhr.test(id) ? { code, moduleSideEffects: false } : null;
     },
     buildEnd() {
       if (!applied) this.warn('engine.io-client/build/esm/transports/index.js was not bundled: WebTransport and XHR may be back in the bundle');
@@ -79,6 +74,21 @@ function textOnlyEngineIoPackets(): Plugin {
 }
 
 /**
+ * Modules treated as free of side effects (`treeshake.moduleSideEffects` below). Each one's top-level code only
+ * serves exports the widget does not import, so without this their unused parts would stay in the bundle.
+ */
+const SIDE_EFFECT_FREE = [
+  // engine.io-client's XHR polling transport (see onlyTheTransportsUsed): engine.io-client's index still
+  // re-exports it; its module-level `pagehide` listener aborts pending XHRs, of which there are none, and its
+  // probe `XMLHttpRequest` is for XHR only.
+  /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]polling-xhr\.js$/,
+  // socket.io-client's entry, whose `Object.assign(io, { Manager, Socket, io, connect })` makes `io.connect()`
+  // work. The widget builds its Manager itself (src/core/signaling-client.ts), so `io`, its URL parser and its
+  // cache of Managers go.
+  /[\\/]socket\.io-client[\\/]build[\\/]esm[\\/]index\.js$/,
+];
+
+/**
  * `npm run build`: one self-contained ES module, `dist/call-widget.js`, with Lit and socket.io-client inside,
  * so a site owner needs a single script tag and nothing else.
  */
@@ -104,6 +114,11 @@ export default defineConfig({
     emptyOutDir: false,
     sourcemap: true,
     rolldownOptions: {
+      treeshake: {
+        // Modules whose only top-level side effects serve exports the widget does not use; marked free of them,
+        // what of them is unused drops out like any unused code.
+        moduleSideEffects: (id) => !SIDE_EFFECT_FREE.some((module) => module.test(id)),
+      },
       output: {
         // Library mode leaves ES output unminified (whitespace, names) by default; this file ships to every
         // visitor as is, so the bundler's own minifier is switched on for it.
