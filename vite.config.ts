@@ -1,52 +1,140 @@
+import { fileURLToPath } from 'node:url';
+import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
- * socket.io-client always bundles all three of engine.io-client's transports, WebTransport included, through
- * engine.io-client's `transports/index.js`. The widget asks for `['websocket', 'polling']` only
- * (src/core/signaling-client.ts) and engine.io never opens or upgrades to a transport the client did not list,
- * so WebTransport, and the stream codec of engine.io-parser that only it uses, never run: 2.7 KB minified,
- * 0.8 KB gzip (bench/bundle.ts). This serves that module without it. Should the widget ever list
- * `webtransport`, remove this plugin.
+ * The Engine.IO transports the widget uses, and no others. socket.io-client reaches engine.io-client's
+ * `transports/index.js`, which bundles three: WebSocket, long-polling over XMLHttpRequest and WebTransport.
+ * This plugin serves that module as WebSocket plus long-polling over `fetch()`:
+ *
+ * - WebTransport goes: the widget asks for `['websocket', 'polling']` only (src/core/signaling-client.ts) and
+ *   engine.io never opens or upgrades to a transport the client did not list, so WebTransport, and the stream
+ *   codec of engine.io-parser that only it uses, never run: 0.8 KB gzip.
+ * - Long-polling runs on `Fetch`, engine.io-client's own `fetch()`-based transport (it exports it for this
+ *   choice), instead of `XHR`: same Engine.IO protocol, same fallback where WebSocket is blocked, 0.75 KB
+ *   gzip less. Like XHR without `withCredentials` it sends no cookies (`credentials: 'omit'`), here not even
+ *   to a same-origin server; nothing in this project relies on cookies (one server, no sticky sessions).
+ *   `polling-xhr.js` is still imported by engine.io-client's index for its `XHR` export; it is marked free of
+ *   side effects (SIDE_EFFECT_FREE below) so that the unused class goes.
+ *
+ * Should the widget ever list `webtransport`, or need XHR polling (cookies to its own origin, `extraHeaders`
+ * that fetch cannot send), change this plugin. Node (tests, benches) does not use it: there socket.io-client
+ * picks its own transports.
  */
-function withoutWebTransport(): Plugin {
+function onlyTheTransportsUsed(): Plugin {
   const transports = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
   let applied = false;
   return {
-    name: 'call-widget:without-webtransport',
+    name: 'call-widget:only-the-transports-used',
     apply: 'build',
     load(id) {
       if (!transports.test(id)) return null;
       applied = true;
-      // The same module minus WebTransport; the `.node.js` names are mapped to the browser files by the
-      // package's `browser` field, as for the original.
+      // The same module with Fetch for polling and without WebTransport; `websocket.node.js` is mapped to the
+      // browser file by the package's `browser` field, as for the original.
       return [
-        `import { XHR } from "./polling-xhr.node.js";`,
+        `import { Fetch } from "./polling-fetch.js";`,
         `import { WS } from "./websocket.node.js";`,
-        `export const transports = { websocket: WS, polling: XHR };`,
+        `export const transports = { websocket: WS, polling: Fetch };`,
       ].join('\n');
     },
     buildEnd() {
-      if (!applied) this.warn('engine.io-client/build/esm/transports/index.js was not bundled: WebTransport may be back in the bundle');
+      if (!applied) this.warn('engine.io-client/build/esm/transports/index.js was not bundled: WebTransport and XHR may be back in the bundle');
     },
   };
 }
+
+/**
+ * engine.io-parser's packet codec for text only. Its browser `encodePacket.js` and `decodePacket.js` also
+ * carry binary messages (Blob and ArrayBuffer, base64 over long-polling: a FileReader and a base64 table,
+ * 0.55 KB gzip); Socket.IO sends binary frames only for binary attachments, which the widget's packet parser
+ * neither makes nor accepts (src/core/socket-io-text-parser.ts). Both modules are served from
+ * src/core/engine-io-text-packets.ts, the same wire format for text, checked against engine.io-parser in
+ * test/server/engine-io-text-packets.test.ts. Node (tests, benches) keeps engine.io-parser's own.
+ */
+function textOnlyEngineIoPackets(): Plugin {
+  const codec = /[\\/]engine\.io-parser[\\/]build[\\/]esm[\\/](encode|decode)Packet\.browser\.js$/;
+  const replacement = JSON.stringify(fileURLToPath(new URL('src/core/engine-io-text-packets.ts', import.meta.url)));
+  const applied = new Set<string>();
+  return {
+    name: 'call-widget:text-only-engine-io-packets',
+    apply: 'build',
+    load(id) {
+      const match = codec.exec(id);
+      if (!match) return null;
+      applied.add(match[1]);
+      return match[1] === 'encode'
+        ? `export { encodePacket, encodePacketToBinary } from ${replacement};`
+        : `export { decodePacket } from ${replacement};`;
+    },
+    buildEnd() {
+      if (applied.size < 2) this.warn("engine.io-parser's encodePacket.browser.js or decodePacket.browser.js was not bundled: its binary codec may be back");
+    },
+  };
+}
+
+/**
+ * Modules treated as free of side effects (`treeshake.moduleSideEffects` below). Each one's top-level code only
+ * serves exports the widget does not import, so without this their unused parts would stay in the bundle.
+ */
+const SIDE_EFFECT_FREE = [
+  // engine.io-client's XHR polling transport (see onlyTheTransportsUsed): engine.io-client's index still
+  // re-exports it; its module-level `pagehide` listener aborts pending XHRs, of which there are none, and its
+  // probe `XMLHttpRequest` is for XHR only.
+  /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]polling-xhr\.js$/,
+  // socket.io-client's entry, whose `Object.assign(io, { Manager, Socket, io, connect })` makes `io.connect()`
+  // work. The widget builds its Manager itself (src/core/signaling-client.ts), so `io`, its URL parser and its
+  // cache of Managers go.
+  /[\\/]socket\.io-client[\\/]build[\\/]esm[\\/]index\.js$/,
+];
 
 /**
  * `npm run build`: one self-contained ES module, `dist/call-widget.js`, with Lit and socket.io-client inside,
  * so a site owner needs a single script tag and nothing else.
  */
 export default defineConfig({
-  plugins: [withoutWebTransport()],
+  plugins: [
+    onlyTheTransportsUsed(),
+    textOnlyEngineIoPackets(),
+    // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
+    // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
+    minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
+  ],
+  resolve: {
+    alias: {
+      // socket.io-client imports its default parser even when given another: the widget passes
+      // src/core/socket-io-text-parser.ts, which speaks the same wire format for text packets, so the default's
+      // binary support (1.2 KB gzip) is left out by pointing that import at it.
+      'socket.io-parser': fileURLToPath(new URL('src/core/socket-io-text-parser.ts', import.meta.url)),
+    },
+  },
   build: {
     target: 'es2022',
     outDir: 'dist',
     emptyOutDir: false,
     sourcemap: true,
     rolldownOptions: {
+      treeshake: {
+        // Modules whose only top-level side effects serve exports the widget does not use; marked free of them,
+        // what of them is unused drops out like any unused code.
+        moduleSideEffects: (id) => !SIDE_EFFECT_FREE.some((module) => module.test(id)),
+      },
       output: {
         // Library mode leaves ES output unminified (whitespace, names) by default; this file ships to every
         // visitor as is, so the bundler's own minifier is switched on for it.
-        minify: true,
+        minify: {
+          compress: true,
+          mangle: true,
+          codegen: true,
+          // socket.io-client and engine.io-client name their internal members `_likeThis` (58 of them, some
+          // 20 characters long); they never reach the wire or our code, so they are renamed like local names:
+          // 0.3 KB gzip. `_$…` is Lit's cross-version protocol and `__proto__`-like names are the language's,
+          // so only `_` + letter. Two members are also reached through a quoted name, which the minifier does
+          // not rename (socket.io-client's socket.js: `this.io["_reconnecting"]`, `this.io["_destroy"]`), so
+          // they keep theirs. A package update that reads another `_` member by a computed or quoted name
+          // needs it added here: check with `grep -rE "[\"'\`]_[a-zA-Z]" node_modules/{socket,engine}.io-client/build/esm`.
+          mangleProps: { include: /^_[a-zA-Z]/, reserved: ['_reconnecting', '_destroy'] },
+        },
         // Otherwise 156 `@__PURE__` / `@__NO_SIDE_EFFECTS__` annotations stay in (0.2 KB gzip). They only help
         // a bundler drop unused code, and nothing here is unused: importing the module defines the element,
         // which reaches all of it. (There are no license comments to keep: none survive minification anyway.)

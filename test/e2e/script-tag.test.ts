@@ -41,8 +41,9 @@ after(async () => {
   site?.close();
 });
 
-async function visitor(name: string, room: string, origin = siteOrigin): Promise<Page> {
+async function visitor(name: string, room: string, origin = siteOrigin, init?: string): Promise<Page> {
   const context = await browser.newContext();
+  if (init) await context.addInitScript(init);
   const p = await context.newPage();
   const query = new URLSearchParams({ server: callServer.url, room, name });
   await p.goto(`${origin}/?${query}`);
@@ -94,6 +95,24 @@ describe('the script-tag bundle on another origin', () => {
     assert.ok(Date.now() - closedAt < 5000);
     assert.equal(await alice.locator('call-widget [part="status"]').textContent(), 'The other person left.');
     await alice.context().close();
+  });
+
+  it('falls back to long-polling where WebSocket is blocked, and calls', async () => {
+    // As behind a proxy that resets WebSocket upgrades: every WebSocket the page opens fails to connect.
+    const blockWebSocket = `window.WebSocket = class extends WebSocket { constructor() { super('ws://127.0.0.1:9/'); } };`;
+    const room = `e2e-${Date.now()}`;
+    const alice = await visitor('Alice', room, siteOrigin, blockWebSocket);
+    const polls: string[] = [];
+    alice.on('request', (request) => request.url().includes('transport=polling') && polls.push(request.method()));
+    const bob = await visitor('Bob', room);
+    await Promise.all([waitForState(alice, 'ready'), waitForState(bob, 'ready')]);
+    await alice.locator('call-widget [part="call-button"]').click();
+    await waitForState(bob, 'ringing');
+    await bob.locator('call-widget [part="accept-button"]').click();
+    await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+    // Alice's signaling ran over HTTP: polls (GET) and messages (POST) after the handshake.
+    assert.ok(polls.includes('GET') && polls.includes('POST'), `Alice's polling requests: ${polls.join(' ')}`);
+    await Promise.all([alice.context().close(), bob.context().close()]);
   });
 
   it('refuses a page whose origin the server does not allow, and says so', async () => {
