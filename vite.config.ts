@@ -54,21 +54,43 @@ function onlyTheTransportsUsed(): Plugin {
  */
 function textOnlyEngineIoPackets(): Plugin {
   const codec = /[\\/]engine\.io-parser[\\/]build[\\/]esm[\\/](encode|decode)Packet\.browser\.js$/;
-  const replacement = JSON.stringify(fileURLToPath(new URL('src/core/engine-io-text-packets.ts', import.meta.url)));
+  return standIn('text-only-engine-io-packets', codec, 2, ([, which]) =>
+    which === 'encode'
+      ? `export { encodePacket, encodePacketToBinary } from ${source('engine-io-text-packets')};`
+      : `export { decodePacket } from ${source('engine-io-text-packets')};`,
+  );
+}
+
+/**
+ * engine.io-client's URI parser (`contrib/parseuri.js`: a 14-group regular expression with IPv6 and path
+ * helpers, 0.4 KB gzip) by the browser's URL parser, for the host, protocol, port and query that
+ * engine.io-client reads of it: src/core/engine-io-uri.ts, checked against the original in
+ * test/server/engine-io-uri.test.ts.
+ */
+function platformUriParser(): Plugin {
+  const parser = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]contrib[\\/]parseuri\.js$/;
+  return standIn('platform-uri-parser', parser, 1, () => `export { parse } from ${source('engine-io-uri')};`);
+}
+
+const source = (name: string) => JSON.stringify(fileURLToPath(new URL(`src/core/${name}.ts`, import.meta.url)));
+
+/**
+ * Serves a module of ours in place of `count` modules of a package that match `original`. The build warns
+ * when fewer were bundled: the package has changed, and the stand-in may no longer fit it.
+ */
+function standIn(name: string, original: RegExp, count: number, replacement: (match: RegExpExecArray) => string): Plugin {
   const applied = new Set<string>();
   return {
-    name: 'call-widget:text-only-engine-io-packets',
+    name: `call-widget:${name}`,
     apply: 'build',
     load(id) {
-      const match = codec.exec(id);
+      const match = original.exec(id);
       if (!match) return null;
-      applied.add(match[1]);
-      return match[1] === 'encode'
-        ? `export { encodePacket, encodePacketToBinary } from ${replacement};`
-        : `export { decodePacket } from ${replacement};`;
+      applied.add(id);
+      return replacement(match);
     },
     buildEnd() {
-      if (applied.size < 2) this.warn("engine.io-parser's encodePacket.browser.js or decodePacket.browser.js was not bundled: its binary codec may be back");
+      if (applied.size < count) this.warn(`${name}: ${count - applied.size} of the modules it replaces were not bundled (${original})`);
     },
   };
 }
@@ -96,6 +118,7 @@ export default defineConfig({
   plugins: [
     onlyTheTransportsUsed(),
     textOnlyEngineIoPackets(),
+    platformUriParser(),
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),

@@ -53,17 +53,15 @@ export class CallController implements ReactiveController {
       onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
       onReconnectAttempt: (detail) => this.#session === session && this.#host.dispatchEvent(new CallReconnectEvent(detail)),
       watchNetwork: (onChange) => {
-        const offline = () => onChange('offline');
-        const online = () => onChange('online');
-        const change = () => onChange('change');
-        const connection = (globalThis.navigator as Navigator & { connection?: EventTarget })?.connection;
-        globalThis.addEventListener?.('offline', offline);
-        globalThis.addEventListener?.('online', online);
-        connection?.addEventListener('change', change);
+        const on = ({ type }: Event) => onChange(type === 'change' ? type : (type as 'offline' | 'online'));
+        const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+        addEventListener('offline', on);
+        addEventListener('online', on);
+        connection?.addEventListener('change', on);
         return () => {
-          globalThis.removeEventListener?.('offline', offline);
-          globalThis.removeEventListener?.('online', online);
-          connection?.removeEventListener('change', change);
+          removeEventListener('offline', on);
+          removeEventListener('online', on);
+          connection?.removeEventListener('change', on);
         };
       },
     }, this.machine);

@@ -2,7 +2,7 @@
  * One widget's life in a room: signaling, the call state machine, local media and the peer connection,
  * tied together. No DOM and no Lit: the element only renders what this reports and forwards user intent.
  */
-import { ErrorCode, type IceServer, type MediaKind, type Peer, type ProtocolError } from '../protocol/protocol.js';
+import { ErrorCode, type IceServer, type MediaKind, type Peer, type ProtocolError, type RelayedEvent, type RelayedPayload } from '../protocol/protocol.js';
 import { CallMachine, isInCall, type CallInput, type CallReason } from './call-machine.js';
 import { CallRecovery, type RecoveryMethod } from './call-recovery.js';
 import { IceDiagnostics, type CallPath, type IceDiagnosticSummary } from './ice-diagnostics.js';
@@ -229,7 +229,7 @@ export class CallSession {
     }
     if (this.#call === call && this.machine.state === 'calling') {
       this.#armTimer(call, this.#config.ringTimeoutMs, () => {
-        void this.#signaling?.send('cancel', { callId: call.id, reason: 'no-answer' }).catch(() => {});
+        this.#tell('cancel', { callId: call.id, reason: 'no-answer' });
         this.#endCall('no-answer');
       });
     }
@@ -260,7 +260,7 @@ export class CallSession {
   decline(): void {
     const call = this.#call;
     if (!call || this.machine.state !== 'ringing') return;
-    void this.#signaling?.send('decline', { callId: call.id, reason: 'declined' }).catch(() => {});
+    this.#tell('decline', { callId: call.id, reason: 'declined' });
     this.#endCall('declined');
   }
 
@@ -271,7 +271,7 @@ export class CallSession {
     const state = this.machine.state;
     if (state === 'ringing') return this.decline();
     const event = state === 'calling' ? 'cancel' : 'hangup';
-    void this.#signaling?.send(event, { callId: call.id }).catch(() => {});
+    this.#tell(event, { callId: call.id });
     this.#endCall(state === 'calling' ? 'canceled' : 'hangup');
   }
 
@@ -372,7 +372,7 @@ export class CallSession {
       return;
     }
     if (current || !this.machine.can('invited')) {
-      void this.#signaling?.send('decline', { callId, reason: 'busy' }).catch(() => {});
+      this.#tell('decline', { callId, reason: 'busy' });
       return;
     }
     const call = this.#newCall(callId, 'incoming', media === 'audio' || this.#config.media === 'audio' ? 'audio' : 'video');
@@ -483,15 +483,13 @@ export class CallSession {
    */
   #sendOnOffered(call: ActiveCall, pc: RTCPeerConnection): void {
     const kinds = new Set(kindsOf(call.media));
-    for (const transceiver of pc.getTransceivers()) {
-      const kind = transceiver.receiver.track.kind;
-      if (transceiver.direction === 'sendrecv') kinds.delete(kind);
-    }
-    for (const transceiver of pc.getTransceivers()) {
-      const kind = transceiver.receiver.track.kind;
-      if (transceiver.direction !== 'recvonly' || !kinds.delete(kind)) continue;
-      transceiver.direction = 'sendrecv';
-      transceiver.sender.setStreams?.(call.outgoing);
+    const transceivers = pc.getTransceivers();
+    for (const t of transceivers) if (t.direction === 'sendrecv') kinds.delete(t.receiver.track.kind);
+    for (const t of transceivers) {
+      if (t.direction === 'recvonly' && kinds.delete(t.receiver.track.kind)) {
+        t.direction = 'sendrecv';
+        t.sender.setStreams?.(call.outgoing);
+      }
     }
     void this.#fillSenders(call).catch((error) => this.#failCall(call, error));
   }
@@ -598,7 +596,7 @@ export class CallSession {
   /** The reconnect window is over (here, or on the other side, which told us): the call failed. */
   #giveUp(call: ActiveCall, tellPeer: boolean): void {
     if (this.#call !== call) return;
-    if (tellPeer) void this.#signaling?.send('hangup', { callId: call.id, reason: 'network' }).catch(() => {});
+    if (tellPeer) this.#tell('hangup', { callId: call.id, reason: 'network' });
     const seconds = this.#config.reconnectWindowMs / 1000;
     this.#fail('network', ErrorCode.NetworkLost, `The connection was lost and could not be restored within ${seconds} s.`);
   }
@@ -682,10 +680,10 @@ export class CallSession {
       error instanceof MediaAccessError ? 'media' : resolved === ErrorCode.IceFailed ? 'ice-failed' : error instanceof SignalingError ? 'signaling' : 'protocol';
     if (this.machine.state === 'calling') {
       // Still ringing the peer (our camera failed after the invite went out): for the callee it was cancelled.
-      void this.#signaling?.send('cancel', { callId: call.id, reason: 'canceled' }).catch(() => {});
+      this.#tell('cancel', { callId: call.id, reason: 'canceled' });
     } else if (isInCall(this.machine.state)) {
       const hangupReason = resolved === ErrorCode.IceFailed ? 'ice-failed' : 'error';
-      void this.#signaling?.send('hangup', { callId: call.id, reason: hangupReason }).catch(() => {});
+      this.#tell('hangup', { callId: call.id, reason: hangupReason });
     }
     this.#fail(reason, resolved, (error as Error)?.message ?? String(error), diagnostics);
   }
@@ -695,6 +693,11 @@ export class CallSession {
     this.#releaseMedia();
     this.#host.onError({ code, message, fatal: true, ...(diagnostics && { diagnostics }) });
     this.#transition('fail', reason);
+  }
+
+  /** A message whose delivery nothing waits for (the call ends here either way). */
+  #tell<E extends RelayedEvent>(event: E, payload: RelayedPayload<E>): void {
+    this.#signaling?.send(event, payload).catch(() => {});
   }
 
   #warn(code: ErrorCode, message: string): void {
