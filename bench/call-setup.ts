@@ -26,7 +26,7 @@
  * `npm run bench` calls.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -64,6 +64,8 @@ const QUICK_RUNS = 3;
 const PAGE_READY_MS = 15_000;
 const CALL_MS = 15_000;
 const BROWSER_CALL_MS = 5_000;
+/** How long from "placed" Chromium's CPU time is counted: every design has set up its call well within it. */
+const CPU_WINDOW_MS = 1_000;
 
 /** Marks of both pages of one call, by `side:event` (see the page scripts for the names). */
 type Marks = Record<string, number>;
@@ -80,6 +82,8 @@ interface Sample {
   errors: string[];
   /** The machine's 1-minute load average when the call started: these machines are shared. */
   load: number;
+  /** CPU time all of Chromium's processes spent in the `CPU_WINDOW_MS` from "placed" on (Linux). */
+  cpuMs: number | null;
 }
 
 /** Derived figures of one sample, in ms; null where an event was not seen in time. */
@@ -90,6 +94,7 @@ interface Figures {
   /** Widget and `floor-ringing` only. */
   acceptToFirstFrame: number | null;
   loadToReady: number | null;
+  cpuMs: number | null;
   /** Where the time goes: `MILESTONES` of the scenario, from "placed" (`-ringing`: from the accept). */
   milestones: Record<string, number | null>;
 }
@@ -135,8 +140,43 @@ function figures(sample: Sample): Figures {
     firstFrameTwoWay: between(m['caller:placed'], m.twoWayFrame),
     acceptToFirstFrame: widget || sample.scenario === 'floor-ringing' ? between(m['callee:accept'], m.twoWayFrame) : null,
     loadToReady: widget ? between(sample.callerNavigationStart, m['caller:ready']) : null,
+    cpuMs: sample.cpuMs,
     milestones: Object.fromEntries(MILESTONES[widget ? 'widget' : 'plain'].map(([label, name]) => [label, between(origin, m[name])])),
   };
+}
+
+/**
+ * CPU time (user + system) of this process's Chromium descendants, in ms, from /proc; null where there is no
+ * /proc. Playwright starts Chromium as a child of this process, and every Chromium process descends from it;
+ * the bench's servers are children too, but not Chromium.
+ */
+function chromiumCpuMs(): number | null {
+  const TICK_MS = 10; // USER_HZ is 100 on Linux
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const info = new Map<number, { parent: number; ticks: number; chromium: boolean }>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces) in parentheses: state, ppid, ..., utime (14), stime (15).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      info.set(Number(pid), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), chromium: /chrom/i.test(command) });
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let p = info.get(pid)?.parent, hops = 0; p && hops < 64; p = info.get(p)?.parent, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, { ticks: t, chromium }] of info) if (chromium && descends(pid)) ticks += t;
+  return ticks * TICK_MS;
 }
 
 /** A promise that rejects after `ms`: for browser calls that take no timeout of their own. */
@@ -172,7 +212,7 @@ const pageOf = (scenario: Scenario): PageName =>
   scenario === 'widget-ringing' ? 'widget' : scenario === 'floor-ringing' ? 'floor' : scenario;
 
 async function oneCall(browser: Browser, servers: BenchServers, scenario: Scenario, run: number, position: number): Promise<Sample> {
-  const sample: Sample = { run, scenario, position, marks: {}, callerNavigationStart: null, errors: [], load: os.loadavg()[0] };
+  const sample: Sample = { run, scenario, position, marks: {}, callerNavigationStart: null, errors: [], load: os.loadavg()[0], cpuMs: null };
   const contexts: BrowserContext[] = [];
   // PeerJS ids allow single dashes between letters and digits only.
   const id = `${scenario}-r${run + 1}-${Math.random().toString(36).slice(2, 8)}`;
@@ -204,11 +244,19 @@ async function oneCall(browser: Browser, servers: BenchServers, scenario: Scenar
     pages = [...new Set([caller, callee])];
     await Promise.all(pages.map((p) => p.waitForFunction(ARMED, undefined, { timeout: PAGE_READY_MS })));
 
+    const cpuBefore = chromiumCpuMs();
+    const placedAt = Date.now();
     await bounded(caller.evaluate("void window.bench.place().catch((e) => window.bench.errors.push(String(e?.message ?? e)))"), BROWSER_CALL_MS, 'place');
     const done = onePage ? [`${DONE.caller} && ${DONE.callee}`] : [DONE.caller, DONE.callee];
     const waits = await Promise.allSettled(
       [caller, callee].slice(0, done.length).map((p, i) => p.waitForFunction(done[i], undefined, { timeout: CALL_MS, polling: 20 })),
     );
+    // The same window for every design: a slower one is not charged for the video it decodes meanwhile.
+    if (Date.now() - placedAt <= CPU_WINDOW_MS) {
+      await new Promise((resolve) => setTimeout(resolve, placedAt + CPU_WINDOW_MS - Date.now()));
+      const cpuAfter = chromiumCpuMs();
+      if (cpuBefore !== null && cpuAfter !== null) sample.cpuMs = cpuAfter - cpuBefore;
+    }
     for (const wait of waits) if (wait.status === 'rejected') sample.errors.push(message(wait.reason));
     sample.callerNavigationStart = await bounded(caller.evaluate('performance.timeOrigin') as Promise<number>, BROWSER_CALL_MS, 'timeOrigin');
   } catch (error) {
@@ -268,6 +316,12 @@ function summarize(samples: Sample[], runs: number) {
   for (const [key, label] of metrics) {
     const floor = metric('floor', key).median;
     for (const scenario of COMPARED) rows.push({ metric: label, scenario, ...metric(scenario, key), floorMedian: floor, goal: '', met: '' });
+  }
+
+  // What each design costs the machine: on 2 shared cores, CPU spent is time another step waits for.
+  const floorCpu = metric('floor', 'cpuMs').median;
+  for (const scenario of COMPARED) {
+    rows.push({ metric: `Chromium CPU time in the ${CPU_WINDOW_MS / 1000} s from placed`, scenario, ...metric(scenario, 'cpuMs'), floorMedian: floorCpu, goal: '', met: '' });
   }
 
   // Goal 1: the widget's two-way set-up within 15 % of the floor, and faster than both usual ways to build it.
@@ -366,6 +420,10 @@ function render(summary: ReturnType<typeof summarize>, runs: number, machine: st
       'default fills its container: headless Chromium paints video without a GPU, and at this viewport\'s full width both ' +
       'widget pages used about 1.4 s of CPU in the 1.5 s after "placed" against 0.9 s at 320 px (0.8 s for the relay), ' +
       'which on a shared 2-core machine slows every step of the call.',
+    `Chromium CPU time: user and system time of all of Chromium's processes (browser, GPU, network service, both pages' ` +
+      `renderers) in the ${CPU_WINDOW_MS / 1000} s after "placed", from /proc; a run that took longer to show video is left out. ` +
+      `The machine has ${cores * CPU_WINDOW_MS} ms of CPU in that time: a design that needs more of it waits for the CPU at ` +
+      'each step when the machine is shared.',
     'The widget\'s callee calls `accept()` in a microtask after the `ringing` event (as a click would come after it), or, in the ' +
       `second accept row, ${RING_MS / 1000} s later; nothing else differs. The widget runs with its default attributes (no \`preconnect\` ` +
       'attribute set).',
