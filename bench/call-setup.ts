@@ -22,7 +22,8 @@
  * Every scenario opens its cameras after "call placed": the caller when it places the call, the callee when
  * it learns of it (the widget's callee when it starts ringing; the floor's both at once).
  *
- * `node --import tsx bench/call-setup.ts [--quick] [--runs N]` prints the table; `run()` is what
+ * `node --import tsx bench/call-setup.ts [--quick] [--runs N] [--camera-ms N]` prints the table; `--camera-ms`
+ * makes every camera open N ms later, as real webcams do (the fake device opens in 20–40 ms). `run()` is what
  * `npm run bench` calls.
  */
 import { createHash } from 'node:crypto';
@@ -211,7 +212,7 @@ const DONE = {
 const pageOf = (scenario: Scenario): PageName =>
   scenario === 'widget-ringing' ? 'widget' : scenario === 'floor-ringing' ? 'floor' : scenario;
 
-async function oneCall(browser: Browser, servers: BenchServers, scenario: Scenario, run: number, position: number): Promise<Sample> {
+async function oneCall(browser: Browser, servers: BenchServers, scenario: Scenario, run: number, position: number, cameraMs: number): Promise<Sample> {
   const sample: Sample = { run, scenario, position, marks: {}, callerNavigationStart: null, errors: [], load: os.loadavg()[0], cpuMs: null };
   const contexts: BrowserContext[] = [];
   // PeerJS ids allow single dashes between letters and digits only.
@@ -223,6 +224,7 @@ async function oneCall(browser: Browser, servers: BenchServers, scenario: Scenar
     const query = new URLSearchParams({
       role,
       'accept-after': String(isRinging(scenario) ? RING_MS : 0),
+      'camera-ms': String(cameraMs),
       room: id,
       id: `${id}-${role}`,
       callee: `${id}-callee`,
@@ -390,7 +392,7 @@ function summarize(samples: Sample[], runs: number) {
   return { rows, milestones, missing, load: { min: Math.min(...loads), max: Math.max(...loads) } };
 }
 
-function render(summary: ReturnType<typeof summarize>, runs: number, machine: string, cores: number, bundleChanged: boolean): string {
+function render(summary: ReturnType<typeof summarize>, runs: number, machine: string, cores: number, bundleChanged: boolean, cameraMs: number): string {
   const body = summary.rows.map((r) => [
     r.metric,
     LABELS[r.scenario],
@@ -434,19 +436,25 @@ function render(summary: ReturnType<typeof summarize>, runs: number, machine: st
   if (summary.missing.length) {
     notes.push(`Runs without a two-way frame within ${CALL_MS / 1000} s: ${summary.missing.map(([s, n]) => `${LABELS[s]} ${n}`).join(', ')}.`);
   }
+  if (cameraMs > 0) {
+    notes.unshift(
+      `**Every camera opens ${cameraMs} ms later than the fake device would** (\`--camera-ms ${cameraMs}\`), as real webcams take ` +
+        'hundreds of milliseconds to start where the fake one takes 20–40 ms; every design gets the same delay.',
+    );
+  }
   if (bundleChanged) notes.push('**`dist/call-widget.js` changed during the run: the widget\'s figures mix two builds.**');
   return `${table(['metric', 'scenario', 'median', 'p90', '× floor', 'n', 'goal', 'met'], body)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
 }
 
 /** Runs `count` rounds of all scenarios, numbered from `first` (-1: the warm-up). */
-async function rounds(browser: Browser, servers: BenchServers, count: number, first: number, log: (line: string) => void): Promise<Sample[]> {
+async function rounds(browser: Browser, servers: BenchServers, count: number, first: number, cameraMs: number, log: (line: string) => void): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let run = first; run < first + count; run++) {
     // Rotated by run: over as many runs as there are scenarios, each takes every place in the order once.
     const order = SCENARIOS.map((_, i) => SCENARIOS[(i + Math.max(run, 0)) % SCENARIOS.length]);
     const line: string[] = [];
     for (const [position, scenario] of order.entries()) {
-      const sample = await oneCall(browser, servers, scenario, run, position);
+      const sample = await oneCall(browser, servers, scenario, run, position, cameraMs);
       samples.push(sample);
       const f = figures(sample);
       line.push(`${scenario} ${ms(f.iceConnected)}/${ms(f.firstFrameTwoWay)}${sample.errors.length ? ` (${sample.errors[0]})` : ''}`);
@@ -460,8 +468,9 @@ const BUNDLE = fileURLToPath(new URL('../dist/call-widget.js', import.meta.url))
 /** The widget's build, so a rebuild during the run (the server reads it on every page load) is noticed. */
 const bundleHash = () => createHash('sha256').update(readFileSync(BUNDLE)).digest('hex').slice(0, 16);
 
-export async function run(options: BenchOptions & { runs?: number }): Promise<BenchSection> {
+export async function run(options: BenchOptions & { runs?: number; cameraMs?: number }): Promise<BenchSection> {
   const runs = options.runs ?? (options.quick ? QUICK_RUNS : DEFAULT_RUNS);
+  const cameraMs = options.cameraMs ?? 0;
   if (!existsSync(BUNDLE)) throw new Error('dist/call-widget.js is missing: run `npm run build` first');
   const log = (line: string) => console.error(`[call-setup] ${line}`);
   let servers: BenchServers | undefined;
@@ -478,16 +487,16 @@ export async function run(options: BenchOptions & { runs?: number }): Promise<Be
     const bundleBefore = bundleHash();
     servers = await startBenchServers();
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-    const warmUp = await rounds(browser, servers, 1, -1, log);
-    const samples = await rounds(browser, servers, runs, 0, log);
+    const warmUp = await rounds(browser, servers, 1, -1, cameraMs, log);
+    const samples = await rounds(browser, servers, runs, 0, cameraMs, log);
     const bundle = { before: bundleBefore, after: bundleHash() };
     const cpus = os.cpus();
     const machine = `${new Date().toISOString().slice(0, 10)}, ${cpus[0]?.model ?? 'unknown CPU'}, Chromium ${browser.version()}`;
     const summary = summarize(samples, runs);
     return {
       title: 'Call set-up',
-      markdown: render(summary, runs, machine, cpus.length, bundle.before !== bundle.after),
-      data: { runs, quick: options.quick, machine, ringMs: RING_MS, bundle, samples: samples.map((s) => ({ ...s, figures: figures(s) })), warmUp, summary },
+      markdown: render(summary, runs, machine, cpus.length, bundle.before !== bundle.after, cameraMs),
+      data: { runs, quick: options.quick, machine, ringMs: RING_MS, cameraMs, bundle, samples: samples.map((s) => ({ ...s, figures: figures(s) })), warmUp, summary },
     };
   } finally {
     process.off('SIGINT', onSignal);
@@ -498,12 +507,13 @@ export async function run(options: BenchOptions & { runs?: number }): Promise<Be
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const runsAt = args.indexOf('--runs');
-  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : undefined;
-  if (runs !== undefined && !(Number.isInteger(runs) && runs > 0)) {
-    console.error('usage: node --import tsx bench/call-setup.ts [--quick] [--runs N]');
+  const option = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+  const runs = option('--runs');
+  const cameraMs = option('--camera-ms');
+  if ((runs !== undefined && !(Number.isInteger(runs) && runs > 0)) || (cameraMs !== undefined && !(Number.isInteger(cameraMs) && cameraMs >= 0 && cameraMs <= 5000))) {
+    console.error('usage: node --import tsx bench/call-setup.ts [--quick] [--runs N] [--camera-ms 0-5000]');
     process.exit(2);
   }
-  const section = await run({ quick: args.includes('--quick'), runs });
+  const section = await run({ quick: args.includes('--quick'), runs, cameraMs });
   console.log(section.markdown);
 }

@@ -15,6 +15,22 @@ window.bench = bench;
 addEventListener('error', (event) => errors.push(String(event.message)));
 addEventListener('unhandledrejection', (event) => errors.push(String(event.reason?.message ?? event.reason)));
 
+/**
+ * `camera-ms`: every camera of this page opens that much later, as real webcams take hundreds of
+ * milliseconds to start (the fake device takes 20–40). Wrapped here, before any page script asks, so the
+ * widget's own requests wait too.
+ */
+const cameraMs = Number(params.get('camera-ms') ?? 0);
+if (cameraMs > 0) {
+  const devices = navigator.mediaDevices;
+  const open = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    await new Promise((resolve) => setTimeout(resolve, cameraMs));
+    return stream;
+  };
+}
+
 export function mark(name, at = Date.now()) {
   if (!(name in marks)) marks[name] = at;
 }
