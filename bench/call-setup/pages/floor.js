@@ -8,23 +8,34 @@ import { arm, camera, mark, params, serial, show, watchConnection, watchFirstFra
 const callerVideo = document.querySelector('#caller-remote');
 const calleeVideo = document.querySelector('#callee-remote');
 
-async function place() {
-  mark('caller:placed');
+/**
+ * The two connections of a floor call, followed from their creation, each showing what the other sends.
+ * `toCallee` and `toCaller` are the two directions of "signaling": queues, so a candidate never reaches a
+ * side before the description it belongs to.
+ */
+function connectionPair() {
   const caller = new RTCPeerConnection();
   const callee = new RTCPeerConnection();
   watchConnection(caller, 'caller');
   watchConnection(callee, 'callee');
-  watchFirstFrame(callerVideo, 'caller:remoteFrame');
-  watchFirstFrame(calleeVideo, 'callee:remoteFrame');
   caller.addEventListener('track', ({ streams }) => show(callerVideo, streams[0]));
   callee.addEventListener('track', ({ streams }) => show(calleeVideo, streams[0]));
-
-  // Each direction is a queue, so a candidate never reaches a side before the description it belongs to.
   const toCallee = serial();
   const toCaller = serial();
   caller.addEventListener('icecandidate', ({ candidate }) => candidate && toCallee(() => callee.addIceCandidate(candidate)));
   callee.addEventListener('icecandidate', ({ candidate }) => candidate && toCaller(() => caller.addIceCandidate(candidate)));
+  return { caller, callee, toCallee, toCaller };
+}
 
+function watchFirstFrames() {
+  watchFirstFrame(callerVideo, 'caller:remoteFrame');
+  watchFirstFrame(calleeVideo, 'callee:remoteFrame');
+}
+
+async function place() {
+  mark('caller:placed');
+  const { caller, callee, toCallee, toCaller } = connectionPair();
+  watchFirstFrames();
   const [callerMedia, calleeMedia] = [camera('caller'), camera('callee')];
   const callerStream = await callerMedia;
   for (const track of callerStream.getTracks()) caller.addTrack(track, callerStream);
@@ -47,16 +58,7 @@ async function place() {
 async function placeRinging(acceptAfter) {
   const placed = Date.now();
   mark('caller:placed');
-  const caller = new RTCPeerConnection();
-  const callee = new RTCPeerConnection();
-  watchConnection(caller, 'caller');
-  watchConnection(callee, 'callee');
-  caller.addEventListener('track', ({ streams }) => show(callerVideo, streams[0]));
-  callee.addEventListener('track', ({ streams }) => show(calleeVideo, streams[0]));
-  const toCallee = serial();
-  const toCaller = serial();
-  caller.addEventListener('icecandidate', ({ candidate }) => candidate && toCallee(() => callee.addIceCandidate(candidate)));
-  callee.addEventListener('icecandidate', ({ candidate }) => candidate && toCaller(() => caller.addIceCandidate(candidate)));
+  const { caller, callee, toCallee, toCaller } = connectionPair();
   const media = Promise.all([camera('caller'), camera('callee')]);
 
   for (const kind of ['audio', 'video']) caller.addTransceiver(kind, { direction: 'sendrecv', streams: [new MediaStream()] });
@@ -77,8 +79,7 @@ async function placeRinging(acceptAfter) {
   const streams = await media;
 
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, placed + acceptAfter - Date.now())));
-  watchFirstFrame(callerVideo, 'caller:remoteFrame');
-  watchFirstFrame(calleeVideo, 'callee:remoteFrame');
+  watchFirstFrames();
   mark('callee:accept');
   for (const [pc, stream] of [[caller, streams[0]], [callee, streams[1]]]) {
     for (const { sender, receiver } of pc.getTransceivers()) {
