@@ -23,25 +23,15 @@ import { defineConfig, type Plugin } from 'vite';
  */
 function onlyTheTransportsUsed(): Plugin {
   const transports = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
-  let applied = false;
-  return {
-    name: 'call-widget:only-the-transports-used',
-    apply: 'build',
-    load(id) {
-      if (!transports.test(id)) return null;
-      applied = true;
-      // The same module with Fetch for polling and without WebTransport; `websocket.node.js` is mapped to the
-      // browser file by the package's `browser` field, as for the original.
-      return [
-        `import { Fetch } from "./polling-fetch.js";`,
-        `import { WS } from "./websocket.node.js";`,
-        `export const transports = { websocket: WS, polling: Fetch };`,
-      ].join('\n');
-    },
-    buildEnd() {
-      if (!applied) this.warn('engine.io-client/build/esm/transports/index.js was not bundled: WebTransport and XHR may be back in the bundle');
-    },
-  };
+  // The same module with Fetch for polling and without WebTransport; `websocket.node.js` is mapped to the
+  // browser file by the package's `browser` field, as for the original.
+  return standIn('only-the-transports-used', transports, 1, () =>
+    [
+      `import { Fetch } from "./polling-fetch.js";`,
+      `import { WS } from "./websocket.node.js";`,
+      `export const transports = { websocket: WS, polling: Fetch };`,
+    ].join('\n'),
+  );
 }
 
 /**
@@ -72,7 +62,8 @@ function platformUriParser(): Plugin {
   return standIn('platform-uri-parser', parser, 1, () => `export { parse } from ${source('engine-io-uri')};`);
 }
 
-const source = (name: string) => JSON.stringify(fileURLToPath(new URL(`src/core/${name}.ts`, import.meta.url)));
+const corePath = (name: string) => fileURLToPath(new URL(`src/core/${name}.ts`, import.meta.url));
+const source = (name: string) => JSON.stringify(corePath(name));
 
 /**
  * Serves a module of ours in place of `count` modules of a package that match `original`. The build warns
@@ -128,7 +119,7 @@ export default defineConfig({
       // socket.io-client imports its default parser even when given another: the widget passes
       // src/core/socket-io-text-parser.ts, which speaks the same wire format for text packets, so the default's
       // binary support (1.2 KB gzip) is left out by pointing that import at it.
-      'socket.io-parser': fileURLToPath(new URL('src/core/socket-io-text-parser.ts', import.meta.url)),
+      'socket.io-parser': corePath('socket-io-text-parser'),
     },
   },
   build: {

@@ -23,7 +23,7 @@
  * it learns of it (the widget's callee when it starts ringing; the floor's both at once).
  *
  * `node --import tsx bench/call-setup.ts [--quick] [--runs N] [--camera-ms N]` prints the table; `--camera-ms`
- * makes every camera open N ms later, as real webcams do (the fake device opens in 20–40 ms). `run()` is what
+ * makes every camera open N ms later, as real webcams do (the fake device opens in tens of ms). `run()` is what
  * `npm run bench` calls.
  */
 import { createHash } from 'node:crypto';
@@ -33,7 +33,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../test/support/chromium.mjs';
 import { startBenchServers, type BenchServers, type PageName } from './call-setup/servers.js';
-import { median, quantile, ratio, table, type BenchOptions, type BenchSection } from './stats.js';
+import { processStat } from './proc.js';
+import { bounded } from './wait.js';
+import { quantiles, ratio, table, type BenchOptions, type BenchSection } from './stats.js';
 
 type Scenario = PageName | 'widget-ringing' | 'floor-ringing';
 
@@ -152,21 +154,16 @@ function figures(sample: Sample): Figures {
  * the bench's servers are children too, but not Chromium.
  */
 function chromiumCpuMs(): number | null {
-  const TICK_MS = 10; // USER_HZ is 100 on Linux
-  let pids: string[];
+  let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
   } catch {
     return null;
   }
-  const info = new Map<number, { parent: number; ticks: number; chromium: boolean }>();
+  const info = new Map<number, ReturnType<typeof processStat>>();
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command (which may hold spaces) in parentheses: state, ppid, ..., utime (14), stime (15).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      info.set(Number(pid), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), chromium: /chrom/i.test(command) });
+      info.set(pid, processStat(pid));
     } catch {
       // The process ended while we read.
     }
@@ -175,19 +172,11 @@ function chromiumCpuMs(): number | null {
     for (let p = info.get(pid)?.parent, hops = 0; p && hops < 64; p = info.get(p)?.parent, hops++) if (p === process.pid) return true;
     return false;
   };
-  let ticks = 0;
-  for (const [pid, { ticks: t, chromium }] of info) if (chromium && descends(pid)) ticks += t;
-  return ticks * TICK_MS;
+  let seconds = 0;
+  for (const [pid, { command, cpuSeconds }] of info) if (/chrom/i.test(command) && descends(pid)) seconds += cpuSeconds;
+  return Math.round(seconds * 1000);
 }
 
-/** A promise that rejects after `ms`: for browser calls that take no timeout of their own. */
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
 
 const message = (error: unknown) => (error as Error)?.message?.split('\n')[0] ?? String(error);
 
@@ -304,9 +293,13 @@ function verdict(ok: boolean, detail: string): string {
 type Metric = Exclude<keyof Figures, 'milestones'>;
 
 function summarize(samples: Sample[], runs: number) {
-  const stat = (values: number[]) => ({ median: median(values), p90: quantile(values, 0.9), n: values.length });
+  const stat = (values: number[]) => {
+    const [median, p90] = quantiles(values, [0.5, 0.9]);
+    return { median, p90, n: values.length };
+  };
+  const derived = samples.map((s) => ({ scenario: s.scenario, figures: figures(s) }));
   const of = (scenario: Scenario, pick: (f: Figures) => number | null) =>
-    samples.filter((s) => s.scenario === scenario).map((s) => pick(figures(s))).filter((v): v is number => v !== null);
+    derived.filter((s) => s.scenario === scenario).map((s) => pick(s.figures)).filter((v): v is number => v !== null);
   const metric = (scenario: Scenario, key: Metric) => stat(of(scenario, (f) => f[key]));
 
   const rows: Row[] = [];
@@ -419,9 +412,8 @@ function render(summary: ReturnType<typeof summarize>, runs: number, machine: st
       '`connected`, whichever first. First frame: `requestVideoFrameCallback` on the remote `<video>`, at the frame\'s presentation ' +
       'time. One-way: the callee shows the caller\'s video; two-way: the later of both sides\' first frames.',
     'Every page shows the remote video 320 px wide; the widget gets `style="width: 320px"`, as a site owner sizes it. Its ' +
-      'default fills its container: headless Chromium paints video without a GPU, and at this viewport\'s full width both ' +
-      'widget pages used about 1.4 s of CPU in the 1.5 s after "placed" against 0.9 s at 320 px (0.8 s for the relay), ' +
-      'which on a shared 2-core machine slows every step of the call.',
+      'default fills its container, and headless Chromium paints video without a GPU: at this viewport\'s full width the ' +
+      'widget\'s pages would spend far more CPU on painting than the others, which says nothing about call set-up.',
     `Chromium CPU time: user and system time of all of Chromium's processes (browser, GPU, network service, both pages' ` +
       `renderers) in the ${CPU_WINDOW_MS / 1000} s after "placed", from /proc; a run that took longer to show video is left out. ` +
       `The machine has ${cores * CPU_WINDOW_MS} ms of CPU in that time: a design that needs more of it waits for the CPU at ` +
@@ -439,7 +431,7 @@ function render(summary: ReturnType<typeof summarize>, runs: number, machine: st
   if (cameraMs > 0) {
     notes.unshift(
       `**Every camera opens ${cameraMs} ms later than the fake device would** (\`--camera-ms ${cameraMs}\`), as real webcams take ` +
-        'hundreds of milliseconds to start where the fake one takes 20–40 ms; every design gets the same delay.',
+        'hundreds of milliseconds to start where the fake one is fast (the "camera open" steps below); every design gets the same delay.',
     );
   }
   if (bundleChanged) notes.push('**`dist/call-widget.js` changed during the run: the widget\'s figures mix two builds.**');

@@ -21,7 +21,8 @@ import { labUnavailable } from '../test/network/lab.js';
 import { INET } from '../test/network/lab.js';
 import { LabWorld, ORIGIN, call, close, settle, widgetState, type Host } from '../test/network/lab-world.js';
 import { writeReadmeSection } from './readme-section.js';
-import { quantile, ratio } from './stats.js';
+import { quantiles, ratio } from './stats.js';
+import { sleep } from './wait.js';
 
 const CUT_SECONDS = 5;
 /** Bounds on every wait: a run that exceeds them is recorded as missing a figure, never hangs the bench. */
@@ -108,7 +109,6 @@ interface Sample {
   framesAtEnd?: number[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The first `reconnecting` after `since`, from the page's event log. */
 async function reconnectingAt(h: Host, since: number): Promise<number | null> {
@@ -215,7 +215,8 @@ async function main() {
   for (const side of ['Alice (cut side)', 'Bob'] as const) {
     const stat = (key: Metric) => {
       const values = samples.filter((s) => s.side === side && s[key] !== null).map((s) => s[key]!);
-      return { side, median: quantile(values, 0.5), p90: quantile(values, 0.9), n: values.length };
+      const [median, p90] = quantiles(values, [0.5, 0.9]);
+      return { side, median, p90, n: values.length };
     };
     const [a, b, c] = [stat('reconnecting'), stat('iceDisconnected'), stat('videoAgain')];
     rows.push(

@@ -1,6 +1,6 @@
 /**
  * Server footprint: what the reference signaling server costs per visitor, beside PeerServer (PeerJS's
- * server, the `peer` package; see bench/server-footprint/peer-server.ts) measured in the same run.
+ * server, the `peer` package; see bench/peer-server.ts) measured in the same run.
  *
  * (a) Idle connections. For each case a fresh server process (started as test/support/servers.mjs starts it,
  *     the way `npm start` runs it) and a separate client process (bench/server-footprint/clients.ts) that
@@ -24,13 +24,15 @@
  *
  * Run alone: `node --import tsx bench/server-footprint.ts [--quick]` (--quick: 300 connections, 2 s runs).
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer } from '../test/support/servers.mjs';
+import { cpuSeconds } from './proc.js';
 import type { CallsResult, ClientKind, Command, OpenResult } from './server-footprint/clients.js';
-import { quantile, ratio, table, type BenchOptions, type BenchSection } from './stats.js';
+import { quantiles, ratio, table, type BenchOptions, type BenchSection } from './stats.js';
+import { sleep } from './wait.js';
 
 const HERE = fileURLToPath(new URL('./server-footprint/', import.meta.url));
 const CLIENTS = `${HERE}clients.ts`;
@@ -66,7 +68,7 @@ interface IdleCase {
 
 const IDLE_CASES: readonly IdleCase[] = [
   { name: 'reference server ← widget clients (WebSocket first)', entry: 'server/main.ts', clients: 'widget' },
-  { name: 'PeerServer ← PeerJS-protocol WebSocket clients', entry: 'bench/server-footprint/peer-server.ts', clients: 'peerjs' },
+  { name: 'PeerServer ← PeerJS-protocol WebSocket clients', entry: 'bench/peer-server.ts', clients: 'peerjs' },
   { name: 'reference server ← socket.io-client defaults (polling, then upgrade)', entry: 'server/main.ts', clients: 'socketio-defaults' },
   {
     // Not a change to the server: a flag a deployment can set (NODE_OPTIONS; docs/DEPLOYMENT.md, section 5).
@@ -80,7 +82,6 @@ const IDLE_CASES: readonly IdleCase[] = [
   },
 ];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------------
 // Processes
@@ -189,20 +190,10 @@ async function memory(server: StartedServer): Promise<Memory> {
   return { rssBeforeGc, rss: vmRss(server.process.pid!), heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
 }
 
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** User + system CPU seconds a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+/** Relay latency's quantiles, from one sort of what can be 100k+ values. */
+function latencyQuantiles(latencies: readonly number[]) {
+  const [p50, p90, p99, max] = quantiles(latencies, [0.5, 0.9, 0.99, 1]);
+  return { p50, p90, p99, max };
 }
 
 /** Samples a process's CPU time every 100 ms; `percent(from, to)` is its CPU use between two Date.now() times. */
@@ -388,13 +379,7 @@ async function callsRun(processes: number, pairs: number, rate: number | null, w
       callsPerSecond: sum((r) => r.callsPerSecond),
       failed: sum((r) => r.failed),
       maxBacklog: sum((r) => r.maxBacklog),
-      latency: {
-        count: latencies.length,
-        p50: quantile(latencies, 0.5),
-        p90: quantile(latencies, 0.9),
-        p99: quantile(latencies, 0.99),
-        max: quantile(latencies, 1),
-      },
+      latency: { count: latencies.length, ...latencyQuantiles(latencies) },
       serverCpuPercent,
       serverCpuMsPerCall: serverCpuPercent === null || completed === 0 ? null : ((serverCpuPercent / 100) * (to - from)) / completed,
       clientCpuPercent: sum((r) => r.clientCpuPercent),

@@ -3,12 +3,13 @@
  * measured in the same run (these machines are shared and noisy; only ratios within one run hold).
  */
 
-/** The q-quantile (0..1) by the nearest-rank method; null when there is nothing to rank. */
-export function quantile(values: readonly number[], q: number): number | null {
-  if (!values.length) return null;
+/** The q-quantiles (each 0..1) by the nearest-rank method, sorting once; null when there is nothing to rank. */
+export function quantiles(values: readonly number[], qs: readonly number[]): Array<number | null> {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return qs.map((q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : null));
 }
+
+export const quantile = (values: readonly number[], q: number) => quantiles(values, [q])[0];
 
 export const median = (values: readonly number[]) => quantile(values, 0.5);
 

@@ -4,8 +4,7 @@ import {
   JoinRequest,
   MAX_PAYLOAD_CHARS,
   PROTOCOL_VERSION,
-  RelayEnvelope,
-  RelayedMessages,
+  RelayedRequests,
   isRelayedEvent,
   parse,
   payloadSize,
@@ -174,18 +173,16 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
 
   function relay({ self }: Connection, event: RelayedEvent, payload: unknown): Ack {
     if (!self) return protocolError(ErrorCode.NotInRoom, `Join a room before sending ${event}.`);
-    const message = parse(RelayedMessages[event], payload);
+    const message = parse(RelayedRequests[event], payload);
     if (!message.ok) return message;
-    const envelope = parse(RelayEnvelope, payload);
-    if (!envelope.ok) return envelope;
-    const { seq } = envelope.value;
+    const { seq, ...body } = message.value;
     // Sent again after a resume because its ack was lost with the old connection: relayed already.
     if (seq !== undefined && seq <= self.lastSeq) return { ok: true };
     const peer = rooms.peerOf(self);
     if (!peer) return protocolError(ErrorCode.NoPeer, 'Nobody else is in the room.');
     if (seq !== undefined) self.lastSeq = seq;
     // The sender's seq goes along: after a restart of this server only the receiver can tell a repeat.
-    const outgoing = { ...message.value, from: self.id, ...(seq !== undefined && { seq }) } as Record<string, unknown>;
+    const outgoing = { ...body, from: self.id, ...(seq !== undefined && { seq }) };
     // Read the peer's connection at delivery time: it may have resumed on another one meanwhile.
     const deliver = () => sendTo(peer, event, outgoing);
     if (options.relay) options.relay(event, outgoing, deliver);

@@ -53,7 +53,7 @@ export class CallController implements ReactiveController {
       onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
       onReconnectAttempt: (detail) => this.#session === session && this.#host.dispatchEvent(new CallReconnectEvent(detail)),
       watchNetwork: (onChange) => {
-        const on = ({ type }: Event) => onChange(type === 'change' ? type : (type as 'offline' | 'online'));
+        const on = ({ type }: Event) => onChange(type as 'offline' | 'online' | 'change');
         const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
         addEventListener('offline', on);
         addEventListener('online', on);

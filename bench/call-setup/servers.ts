@@ -96,7 +96,7 @@ export async function startBenchServers(): Promise<BenchServers> {
   const site = await startSite();
   const started = await Promise.allSettled([
     startServer({ name: 'call-server', env: { ALLOWED_ORIGINS: site.url } }),
-    startServer({ name: 'peer-server', entry: 'bench/call-setup/peer-server.ts' }),
+    startServer({ name: 'peer-server', entry: 'bench/peer-server.ts' }),
     startServer({ name: 'relay', entry: 'bench/call-setup/relay-server.ts' }),
   ]);
   const stopAll = () =>

@@ -18,6 +18,7 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { SignalingClient, type ServerMessage } from '../../src/core/signaling-client.js';
 import { PROTOCOL_VERSION, type RelayedEvent, type RelayedPayload } from '../../src/protocol/protocol.js';
+import { bounded, sleep } from '../wait.js';
 
 export type ClientKind = 'widget' | 'socketio-defaults' | 'peerjs';
 
@@ -70,16 +71,6 @@ const PEERJS_HEARTBEAT_MS = 5000;
 const PEERJS_VERSION = '1.5.5';
 const MAX_ERRORS_KEPT = 5;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Rejects after `ms` unless `promise` settles first. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
-  ]);
-}
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; resolves when all have settled. */
 async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
@@ -119,7 +110,7 @@ function idleSignalingClient(url: string): SignalingClient {
 function defaultsSocket(url: string, timeoutMs: number): Promise<Socket> {
   const socket = io(url, { autoConnect: false, reconnection: false });
   closers.push(() => socket.disconnect());
-  return within(
+  return bounded(
     new Promise<Socket>((resolve, reject) => {
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', reject);
@@ -134,7 +125,7 @@ function defaultsSocket(url: string, timeoutMs: number): Promise<Socket> {
 function upgraded(socket: Socket, timeoutMs: number): Promise<void> {
   const engine = socket.io.engine;
   if (engine.transport.name === 'websocket') return Promise.resolve();
-  return within(new Promise<void>((resolve) => engine.once('upgrade', () => resolve())), timeoutMs, 'upgrade');
+  return bounded(new Promise<void>((resolve) => engine.once('upgrade', () => resolve())), timeoutMs, 'upgrade');
 }
 
 /** One PeerJS-protocol connection; resolves when PeerServer has said OPEN. */
@@ -147,7 +138,7 @@ function peerjsSocket(url: string, i: number, timeoutMs: number): Promise<void> 
     clearInterval(heartbeat);
     ws.terminate();
   });
-  return within(
+  return bounded(
     new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string; payload?: { msg?: string } };
@@ -302,7 +293,7 @@ class Participant {
   /** Resolves when `count` messages matching `match` have arrived; set up before the action that causes them. */
   expect(match: (m: ServerMessage) => boolean, count = 1): Promise<void> {
     let left = count;
-    return within(
+    return bounded(
       new Promise<void>((resolve) => {
         const wait = {
           match,
@@ -448,7 +439,7 @@ async function calls({ url, pairs, rate, warmupMs, durationMs, sdpChars }: Extra
     cpu = process.cpuUsage(cpuAtStart);
     windowEnd = Date.now();
     recording = false;
-    await within(Promise.allSettled([...inFlight]), SIGNAL_TIMEOUT_MS * 2, 'calls still in flight').catch(noteError);
+    await bounded(Promise.allSettled([...inFlight]), SIGNAL_TIMEOUT_MS * 2, 'calls still in flight').catch(noteError);
   }
   loopDelay.disable();
 

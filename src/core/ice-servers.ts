@@ -42,41 +42,36 @@ export class IceServerProvider {
     private readonly timeoutMs = ICE_FETCH_TIMEOUT_MS,
   ) {}
 
-  async get(source: IceServerSource, signal?: AbortSignal): Promise<IceServersResult> {
+  async get(source: IceServerSource): Promise<IceServersResult> {
     if (!source.url) return { iceServers: source.fallback };
     const key = `${source.url}\n${source.token ?? ''}`;
     const cached = this.#cache;
     if (cached?.key === key && Date.now() < cached.staleAt) {
       return { iceServers: cached.servers, expiresAt: cached.expiresAt, refreshAt: cached.staleAt };
     }
-    if (!signal && this.#inflight?.key === key) return this.#inflight.result;
-    const result = this.#fetchAndCache(source, key, signal);
-    if (!signal) {
-      const inflight = { key, result };
-      this.#inflight = inflight;
-      void result.finally(() => this.#inflight === inflight && (this.#inflight = null));
-    }
-    return result;
+    if (this.#inflight?.key === key) return this.#inflight.result;
+    const inflight = { key, result: this.#fetchAndCache(source, key) };
+    this.#inflight = inflight;
+    void inflight.result.finally(() => this.#inflight === inflight && (this.#inflight = null));
+    return inflight.result;
   }
 
-  async #fetchAndCache(source: IceServerSource, key: string, signal?: AbortSignal): Promise<IceServersResult> {
+  async #fetchAndCache(source: IceServerSource, key: string): Promise<IceServersResult> {
     try {
       const fetchedAt = Date.now();
-      const { iceServers, ttl } = await this.#fetch(source, signal);
+      const { iceServers, ttl } = await this.#fetch(source);
       const lifetime = (ttl ?? DEFAULT_TTL_SECONDS) * 1000;
       const expiresAt = fetchedAt + lifetime;
       const staleAt = expiresAt - expiryMarginMs(lifetime);
       this.#cache = { key, servers: iceServers, expiresAt, staleAt };
       return { iceServers, expiresAt, refreshAt: staleAt };
     } catch (error) {
-      if (signal?.aborted) throw error;
       return { iceServers: source.fallback, problem: `ICE servers from ${source.url} unavailable: ${(error as Error).message}` };
     }
   }
 
-  async #fetch(source: IceServerSource, outer?: AbortSignal): Promise<NormalizedIceServers> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+  async #fetch(source: IceServerSource): Promise<NormalizedIceServers> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (source.token) headers.Authorization = `Bearer ${source.token}`;
     let response: Response;
@@ -86,7 +81,7 @@ export class IceServerProvider {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.json();
     } catch (error) {
-      if (timeout.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`);
+      if (signal.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`);
       throw error;
     }
     return normalizeIceServersResponse(body);

@@ -153,11 +153,10 @@ export const RelayedMessages = {
 /**
  * Every relayed message may carry `seq`, numbered from 1 by its sender and growing by one per message for as
  * long as it is the same participant (across resumes). A message whose ack was lost with the connection is
- * sent again after the resume; the server relays a `seq` it has seen from that participant only once.
- * It is not relayed.
+ * sent again after the resume; the server relays a `seq` it has seen from that participant only once, and
+ * passes it on with the message (see `Relayed`).
  */
 const SequenceNumber = v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
-export const RelayEnvelope = v.object({ seq: v.optional(SequenceNumber) });
 export type RelayedEvent = keyof typeof RelayedMessages;
 export type RelayedPayload<E extends RelayedEvent> = v.InferOutput<(typeof RelayedMessages)[E]>;
 /**
@@ -171,6 +170,12 @@ export const RELAYED_EVENTS = Object.keys(RelayedMessages) as RelayedEvent[];
 
 export const isRelayedEvent = (name: string): name is RelayedEvent =>
   Object.prototype.hasOwnProperty.call(RelayedMessages, name);
+
+/** A relayed message as its sender sends it: the payload and its optional `seq`, in one schema per event. */
+type RelayedRequest = v.GenericSchema<unknown, Record<string, unknown> & { seq?: number }>;
+export const RelayedRequests = /* @__PURE__ */ Object.fromEntries(
+  RELAYED_EVENTS.map((name): [string, RelayedRequest] => [name, v.object({ ...RelayedMessages[name].entries, seq: v.optional(SequenceNumber) })]),
+) as Record<RelayedEvent, RelayedRequest>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Server to client

@@ -17,7 +17,7 @@ addEventListener('unhandledrejection', (event) => errors.push(String(event.reaso
 
 /**
  * `camera-ms`: every camera of this page opens that much later, as real webcams take hundreds of
- * milliseconds to start (the fake device takes 20–40). Wrapped here, before any page script asks, so the
+ * milliseconds to start (the fake device takes tens). Wrapped here, before any page script asks, so the
  * widget's own requests wait too.
  */
 const cameraMs = Number(params.get('camera-ms') ?? 0);

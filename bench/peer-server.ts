@@ -1,6 +1,6 @@
 /**
- * PeerServer (the `peer` package, PeerJS's signaling server) as the baseline of bench/server-footprint.ts,
- * started the way its README shows, on HOST and PORT (0 picks a free port), printing "listening on <url>"
+ * PeerServer (the `peer` package, PeerJS's signaling server) as the baseline of bench/call-setup.ts and
+ * bench/server-footprint.ts, started the way its README shows, on HOST and PORT (0 picks a free port), printing "listening on <url>"
  * like the reference server so test/support/servers.mjs can start both alike.
  *
  * peer 1.0.2 accepts ws 7 or 8 but uses ws 8's `WebSocketServer`; in this repository npm hoisted ws 7 (for
