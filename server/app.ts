@@ -75,6 +75,9 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     cors: { origin: true },
   });
   io.use((socket, next) => {
+    // A second namespace connect on a connection whose request was already let go (releaseHandshakeRequests)
+    // would arrive with no headers to check: the widget never does that, so it is refused.
+    if (!socket.request) return next(new Error('origin-not-allowed: this connection has joined already'));
     const origin = socket.handshake.headers.origin;
     if (!isAllowedOrigin(origin)) return next(new Error(`origin-not-allowed: ${origin} may not use this server`));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;

@@ -223,15 +223,20 @@ export class CallSession {
       // The offer follows at once (the server relays in order), so the callee can answer it while it rings;
       // the camera joins the connection when it is open and the call accepted.
       if (this.#config.preconnect) call.started = this.#startPeerConnection(call);
-      await Promise.all([invited, call.started, call.localMedia]);
+      const ready = Promise.all([call.started, call.localMedia]);
+      ready.catch(() => {}); // awaited below, once the ring timer runs
+      await invited;
+      // It rings from the invite on, not from the camera: a visitor who leaves the browser's camera prompt
+      // open must not ring the peer for good.
+      if (this.#call === call && this.machine.state === 'calling') {
+        this.#armTimer(call, this.#config.ringTimeoutMs, () => {
+          this.#tell('cancel', { callId: call.id, reason: 'no-answer' });
+          this.#endCall('no-answer');
+        });
+      }
+      await ready;
     } catch (error) {
-      return this.#failCall(call, error);
-    }
-    if (this.#call === call && this.machine.state === 'calling') {
-      this.#armTimer(call, this.#config.ringTimeoutMs, () => {
-        this.#tell('cancel', { callId: call.id, reason: 'no-answer' });
-        this.#endCall('no-answer');
-      });
+      this.#failCall(call, error);
     }
   }
 
@@ -247,10 +252,7 @@ export class CallSession {
     try {
       // `accept` first: the caller starts sending (or, without preconnect, offering) while our camera and
       // connection get ready. An offer that arrives before the connection exists waits for it.
-      const accepted = this.#signaling!.send('accept', { callId: call.id });
-      await Promise.all([this.#startSending(call), (call.started ??= this.#startPeerConnection(call))]);
-      this.#awaitPath(call);
-      await accepted;
+      await Promise.all([this.#signaling!.send('accept', { callId: call.id }), this.#connectAccepted(call)]);
     } catch (error) {
       this.#failCall(call, error);
     }
@@ -329,10 +331,7 @@ export class CallSession {
     switch (message.event) {
       case 'accept':
         if (call.direction !== 'outgoing' || !this.#transition('accepted')) return;
-        this.#clearTimer(call);
-        Promise.all([this.#startSending(call), (call.started ??= this.#startPeerConnection(call))])
-          .then(() => this.#awaitPath(call))
-          .catch((error) => this.#failCall(call, error));
+        this.#connectAccepted(call).catch((error) => this.#failCall(call, error));
         return;
       case 'decline':
         if (this.machine.state === 'calling') this.#endCall(message.payload.reason === 'busy' ? 'busy' : 'peer-declined');
@@ -378,8 +377,8 @@ export class CallSession {
     const call = this.#newCall(callId, 'incoming', media === 'audio' || this.#config.media === 'audio' ? 'audio' : 'video');
     call.localMedia.catch(() => {}); // reported on accept, when the visitor asked for it
     this.#armTimer(call, this.#config.ringTimeoutMs + RING_GRACE_MS, () => this.#endCall('no-answer'));
-    // Answer the caller's offer while ringing. A camera refused here is reported on accept, like above.
-    if (this.#config.preconnect && !this.#config.autoAnswer) (call.started = this.#startPeerConnection(call)).catch(() => {});
+    // Answer the caller's offer while ringing (the camera plays no part in it).
+    if (this.#config.preconnect) (call.started = this.#startPeerConnection(call)).catch(() => {});
     // Last: the page hears `ringing` here and may accept (or decline) from inside its listener.
     this.#transition('invited');
     if (this.#config.autoAnswer) void this.accept();
@@ -427,6 +426,9 @@ export class CallSession {
   }
 
   #sendSignal(call: ActiveCall, generation: number, signal: NegotiationSignal): void {
+    // The answer is out: now the senders the offer brought may take the tracks. Before it, `replaceTrack`
+    // would queue ahead of the answer on the connection's operations chain.
+    if ('description' in signal && signal.description.type === 'answer') void this.#fillSenders(call).catch((error) => this.#failCall(call, error));
     const sent =
       'description' in signal
         ? this.#signaling?.send('description', { callId: call.id, generation, description: signal.description })
@@ -479,7 +481,8 @@ export class CallSession {
 
   /**
    * The far side's offer made its m-lines' transceivers (receive-only): we send on the first of each kind this
-   * call has, so the answer needs no second round and needs no camera yet.
+   * call has, so the answer needs no second round and needs no camera yet. The tracks go in once the answer
+   * is sent (`#sendSignal`).
    */
   #sendOnOffered(call: ActiveCall, pc: RTCPeerConnection): void {
     const kinds = new Set(kindsOf(call.media));
@@ -491,7 +494,11 @@ export class CallSession {
         t.sender.setStreams?.(call.outgoing);
       }
     }
-    void this.#fillSenders(call).catch((error) => this.#failCall(call, error));
+  }
+
+  /** The call is accepted (either side): local media goes out, on a connection made now or while ringing. */
+  #connectAccepted(call: ActiveCall): Promise<void> {
+    return Promise.all([this.#startSending(call), (call.started ??= this.#startPeerConnection(call))]).then(() => this.#awaitPath(call));
   }
 
   /** An accepted call's connection exists: wait for a path, bounded; one made while ringing may have it. */
@@ -544,7 +551,6 @@ export class CallSession {
       }
     }
     call.negotiator.attach(pc);
-    call.negotiator.offerNow();
     void this.#fillSenders(call).catch((error) => this.#failCall(call, error));
     return pc;
   }
@@ -647,15 +653,17 @@ export class CallSession {
       return Promise.resolve(reuse);
     }
     this.#releaseMedia();
-    return getLocalMedia(media).then((stream) => {
-      if (this.#stopped) {
+    const opening: Promise<MediaStream> = getLocalMedia(media).then((stream) => {
+      // The call that asked for it ended while the camera opened (a prompt left open, say): no camera stays on.
+      if (this.#stopped || this.#call?.localMedia !== opening) {
         stopMedia(stream);
-        throw new MediaAccessError(ErrorCode.MediaError, 'The widget was removed.');
+        throw new MediaAccessError(ErrorCode.MediaError, this.#stopped ? 'The widget was removed.' : 'The call ended before the camera opened.');
       }
       this.#localStream = stream;
       this.#host.onLocalStream(stream);
       return stream;
     });
+    return opening;
   }
 
   #releaseMedia(): void {

@@ -67,20 +67,17 @@ export class Negotiator {
     return this.#pc;
   }
 
-  /** Starts negotiating on `pc`; signals that arrived before are processed now, in order. */
+  /**
+   * Starts negotiating on `pc`; signals that arrived before are processed now, in order. The initiator
+   * offers at once: `negotiationneeded` would come a task later, and on a busy page a task can wait tens of
+   * milliseconds (the event, once it comes, finds the offer made).
+   */
   attach(pc: RTCPeerConnection): void {
     if (this.#pc) throw new Error('Negotiator already has a peer connection');
     this.#pc = pc;
     pc.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
     pc.addEventListener('icecandidate', this.#onIceCandidate);
     this.#attach();
-  }
-
-  /**
-   * Offers now, for the initiator's first offer: `negotiationneeded` would come a task later, and on a busy
-   * page a task can wait tens of milliseconds. The event, once it comes, finds the offer made.
-   */
-  offerNow(): void {
     if (this.#options.initiator) void this.#offer();
   }
 
@@ -108,7 +105,7 @@ export class Negotiator {
   };
 
   readonly #onNegotiationNeeded = () => {
-    // Offered already (`offerNow`): the event is stale, and a second offer would replace the first.
+    // Offered already (`attach`): the event is stale, and a second offer would replace the first.
     if (this.#makingOffer || this.#pc?.signalingState !== 'stable') return;
     if (this.#awaitingFirstOffer) {
       this.#deferredNegotiation = true;

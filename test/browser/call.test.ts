@@ -35,6 +35,26 @@ async function rtpBytesSent(el: CallWidget): Promise<number> {
   return sent;
 }
 
+/** Makes every camera in this page wait, once open, until `open()`; `restore()` puts getUserMedia back. */
+function holdCameras() {
+  const mediaDevices = navigator.mediaDevices;
+  const original = mediaDevices.getUserMedia;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await original.call(mediaDevices, constraints);
+    await opened;
+    return stream;
+  };
+  return {
+    open,
+    restore() {
+      mediaDevices.getUserMedia = original;
+      open();
+    },
+  };
+}
+
 /** Waits (bounded) until both widgets' connections are `connected`, as preconnect makes them while ringing. */
 async function connectedWhileRinging(...widgets: CallWidget[]) {
   const deadline = Date.now() + 10_000;
@@ -154,15 +174,7 @@ describe('a call between two widgets', () => {
     const { signalingUrl } = await testConfig();
     const { alice, bob } = await pair(signalingUrl);
     // Cameras that take as long as the test says: the connection must not wait for them.
-    const mediaDevices = navigator.mediaDevices;
-    const original = mediaDevices.getUserMedia;
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    mediaDevices.getUserMedia = async (constraints) => {
-      const stream = await original.call(mediaDevices, constraints);
-      await opened;
-      return stream;
-    };
+    const cameras = holdCameras();
     try {
       void alice.call();
       await waitForState(bob, 'ringing');
@@ -173,12 +185,35 @@ describe('a call between two widgets', () => {
       for (const el of [alice, bob]) {
         expect(el.peerConnection!.getSenders().map((sender) => sender.track), `senders of ${el.displayName}`).to.deep.equal([null, null]);
       }
-      open();
+      cameras.open();
       await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
       await expectVideoBothWays(alice, bob);
     } finally {
-      mediaDevices.getUserMedia = original;
-      open();
+      cameras.restore();
+    }
+    alice.remove();
+    bob.remove();
+  });
+
+  it('rings for the ring timeout from the invite, even while the caller\'s camera is still opening', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, { 'ring-timeout': '1' });
+    // A caller who leaves the browser's camera prompt open: the call must not ring on for good.
+    const cameras = holdCameras();
+    try {
+      void alice.call();
+      await waitForState(bob, 'ringing');
+      await waitForState(alice, 'ended', 5000);
+      expect(alice.reason).to.equal('no-answer');
+      // The camera that opens after the call ended is not kept on.
+      cameras.open();
+      await sleep(500);
+      for (const el of [alice, bob]) {
+        const preview = el.shadowRoot!.querySelector<HTMLVideoElement>('[part="local-video"]')!;
+        expect(preview.srcObject, `camera of ${el.displayName} after the call`).to.equal(null);
+      }
+    } finally {
+      cameras.restore();
     }
     alice.remove();
     bob.remove();
