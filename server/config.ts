@@ -3,6 +3,8 @@
  * the server with one line per problem rather than surfacing later as a call that silently fails.
  */
 
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { IceServerList, parse, type IceServer } from '../src/protocol/protocol.js';
 
 export type { IceServer };
@@ -34,6 +36,37 @@ export interface CloudflareConfig {
   ttlSeconds: number;
 }
 
+/**
+ * Room access by tokens the site's own backend signs (JWT): with any of these keys set, every join needs one.
+ * Several may be set at once (a shared secret for one backend, a key pair for another); a token verified by
+ * any of them is accepted.
+ */
+export interface RoomAuthConfig {
+  /** HS256 key (`ROOM_TOKEN_SECRET`). */
+  secret: Uint8Array | null;
+  /** ES256 or RS256 public key (`ROOM_TOKEN_PUBLIC_KEY`), with the one algorithm it verifies. */
+  publicKey: { key: KeyObject; algorithm: 'ES256' | 'RS256' } | null;
+  /** Keys published by the site's identity service (`ROOM_TOKEN_JWKS_URL`), ES256 or RS256. */
+  jwksUrl: URL | null;
+  /** When set, a token must name this `aud` / `iss`. */
+  audience: string | null;
+  issuer: string | null;
+}
+
+/** What one client address may hold of the server, and how fast it may ask for more. */
+export interface AbuseLimits {
+  /** Open connections (Engine.IO sessions) per address, by `rateLimitKey`. */
+  maxConnectionsPerAddress: number;
+  /** New connections per second per address, and the burst allowed above that rate. */
+  handshakeRate: number;
+  handshakeBurst: number;
+  /** Signaling messages per second from all connections of one address together, and the burst. */
+  addressSignalRate: number;
+  addressSignalBurst: number;
+  /** What the server may have queued for one connection that does not read; above it the connection is closed. */
+  maxQueuedBytes: number;
+}
+
 export interface ServerConfig {
   port: number;
   host: string;
@@ -57,6 +90,15 @@ export interface ServerConfig {
   resumeGraceMs: number;
   /** Key for resume tokens; set, participants can resume across a restart of the server. */
   resumeSecret: Buffer | null;
+  /** Null: open rooms, anyone who knows a room's name may join it (the embedded default, for the demo). */
+  roomAuth: RoomAuthConfig | null;
+  /** Serve the demo page at `/` (and, with room auth, its dev-only token endpoint). */
+  demo: boolean;
+  limits: AbuseLimits;
+  /** `/healthz` shows room and connection counts; otherwise only that the server is up. */
+  healthzDetails: boolean;
+  /** CSP `frame-ancestors` for the pages the server serves: who may put the demo page in a frame. */
+  frameAncestors: string;
 }
 
 export type ConfigResult = { ok: true; config: ServerConfig; warnings: string[] } | { ok: false; errors: string[] };
@@ -91,6 +133,20 @@ export const CONFIG_VARIABLES = [
   'RESUME_SECRET',
   'SIGNAL_RATE',
   'SIGNAL_BURST',
+  'ROOM_TOKEN_SECRET',
+  'ROOM_TOKEN_PUBLIC_KEY',
+  'ROOM_TOKEN_JWKS_URL',
+  'ROOM_TOKEN_AUDIENCE',
+  'ROOM_TOKEN_ISSUER',
+  'DEMO',
+  'MAX_CONNECTIONS_PER_ADDRESS',
+  'HANDSHAKE_RATE',
+  'HANDSHAKE_BURST',
+  'ADDRESS_SIGNAL_RATE',
+  'ADDRESS_SIGNAL_BURST',
+  'MAX_QUEUED_BYTES',
+  'HEALTHZ_DETAILS',
+  'FRAME_ANCESTORS',
 ] as const;
 type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -115,7 +171,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     const raw = get(name);
     if (raw === undefined) return fallback;
     if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      errors.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      // Never the value itself: a secret pasted into the wrong variable would end up in the log.
+      errors.push(`${name}: expected a whole number from ${min} to ${max}`);
       return fallback;
     }
     return Number(raw);
@@ -124,7 +181,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
 
   const port = integer('PORT', 8080, 0, 65535);
   const host = get('HOST') ?? '0.0.0.0';
-  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) errors.push(`HOST=${JSON.stringify(host)}: expected an address or host name`);
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) errors.push('HOST: expected an address or host name');
 
   let allowedOrigins: ServerConfig['allowedOrigins'] = '*';
   const origins = get('ALLOWED_ORIGINS');
@@ -133,13 +190,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       'ALLOWED_ORIGINS is not set: any web page may use this signaling server. Set it to your sites, e.g. ALLOWED_ORIGINS=https://example.com',
     );
   } else if (origins !== '*') {
-    allowedOrigins = [];
-    for (const item of origins.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const list: string[] = (allowedOrigins = []);
+    origins.split(',').map((s) => s.trim()).filter(Boolean).forEach((item, i) => {
       const origin = parseOrigin(item);
-      if (origin) allowedOrigins.push(origin);
-      else errors.push(`ALLOWED_ORIGINS: ${JSON.stringify(item)} is not an origin such as https://example.com`);
-    }
-    if (allowedOrigins.length === 0) errors.push('ALLOWED_ORIGINS: no origin given (use * to allow every origin)');
+      if (origin) list.push(origin);
+      else errors.push(`ALLOWED_ORIGINS: entry ${i + 1} is not an origin such as https://example.com`);
+    });
+    if (list.length === 0) errors.push('ALLOWED_ORIGINS: no origin given (use * to allow every origin)');
   }
 
   let iceServers: IceServer[] = [];
@@ -171,13 +228,128 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const resumeSecret = resumeSecretText === undefined ? null : Buffer.from(resumeSecretText);
   const signalRate = integer('SIGNAL_RATE', 50, 1, 10_000);
   const signalBurst = integer('SIGNAL_BURST', 200, 1, 100_000);
+  if (trustProxy > 0 && !isLoopbackHost(host)) {
+    warnings.push(
+      `TRUST_PROXY is set and HOST is not a loopback address: a client that reaches this server directly, not through the proxy, can write its own X-Forwarded-For and escape the per-address limits. Listen on 127.0.0.1 behind the proxy, or firewall the port.`,
+    );
+  }
+
+  const roomAuth = loadRoomAuth(reader);
+  if (!roomAuth) {
+    warnings.push(
+      'No ROOM_TOKEN_SECRET, ROOM_TOKEN_PUBLIC_KEY or ROOM_TOKEN_JWKS_URL: rooms are open, anyone who knows a room name may join it. Fine for trying the demo; set one to require tokens from your backend (see docs/DEPLOYMENT.md).',
+    );
+  }
+  const demo = onOff(reader, 'DEMO', roomAuth === null);
+  const healthzDetails = onOff(reader, 'HEALTHZ_DETAILS', false);
+  const frameAncestors = loadFrameAncestors(reader);
+  const limits: AbuseLimits = {
+    maxConnectionsPerAddress: integer('MAX_CONNECTIONS_PER_ADDRESS', 20, 1, 1_000_000),
+    handshakeRate: integer('HANDSHAKE_RATE', 5, 1, 100_000),
+    handshakeBurst: integer('HANDSHAKE_BURST', 20, 1, 1_000_000),
+    addressSignalRate: integer('ADDRESS_SIGNAL_RATE', 200, 1, 1_000_000),
+    addressSignalBurst: integer('ADDRESS_SIGNAL_BURST', 800, 1, 10_000_000),
+    // Room for a few of the largest messages (64 KB each) and a replay; far above what a reading client holds.
+    maxQueuedBytes: integer('MAX_QUEUED_BYTES', 1024 * 1024, 256 * 1024, 1024 * 1024 * 1024),
+  };
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     warnings,
-    config: { port, host, allowedOrigins, iceServers, iceProvider, iceRate, iceBurst, trustProxy, signalRate, signalBurst, resumeGraceMs: resumeGraceSeconds * 1000, resumeSecret },
+    config: {
+      port,
+      host,
+      allowedOrigins,
+      iceServers,
+      iceProvider,
+      iceRate,
+      iceBurst,
+      trustProxy,
+      signalRate,
+      signalBurst,
+      resumeGraceMs: resumeGraceSeconds * 1000,
+      resumeSecret,
+      roomAuth,
+      demo,
+      limits,
+      healthzDetails,
+      frameAncestors,
+    },
   };
+}
+
+function isLoopbackHost(host: string): boolean {
+  const plain = host.replace(/^\[|\]$/g, '');
+  return plain === 'localhost' || plain === '::1' || (isIP(plain) === 4 && plain.startsWith('127.'));
+}
+
+function onOff({ get, errors }: Reader, name: ConfigVariable, fallback: boolean): boolean {
+  const raw = get(name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'on' || raw === '1' || raw === 'true') return true;
+  if (raw === 'off' || raw === '0' || raw === 'false') return false;
+  errors.push(`${name}: expected on or off`);
+  return fallback;
+}
+
+/**
+ * The room-token keys. An HS256 secret shorter than its 256-bit hash is refused, as RFC 7518 asks; a public
+ * key is read here, once, so a pasted private key or a truncated PEM stops the server at start.
+ */
+function loadRoomAuth({ get, errors }: Reader): RoomAuthConfig | null {
+  const secretText = get('ROOM_TOKEN_SECRET');
+  const pem = get('ROOM_TOKEN_PUBLIC_KEY');
+  const jwks = get('ROOM_TOKEN_JWKS_URL');
+  const audience = get('ROOM_TOKEN_AUDIENCE') ?? null;
+  const issuer = get('ROOM_TOKEN_ISSUER') ?? null;
+  if (secretText === undefined && pem === undefined && jwks === undefined) {
+    if (audience !== null || issuer !== null) errors.push('ROOM_TOKEN_AUDIENCE and ROOM_TOKEN_ISSUER need ROOM_TOKEN_SECRET, ROOM_TOKEN_PUBLIC_KEY or ROOM_TOKEN_JWKS_URL');
+    return null;
+  }
+  let secret: Uint8Array | null = null;
+  if (secretText !== undefined) {
+    if (secretText.length < 32) errors.push('ROOM_TOKEN_SECRET: must be at least 32 characters (HS256 wants a 256-bit key)');
+    else secret = new TextEncoder().encode(secretText);
+  }
+  let publicKey: RoomAuthConfig['publicKey'] = null;
+  if (pem !== undefined) {
+    try {
+      // Environment files often hold a PEM on one line with literal \n.
+      const key = createPublicKey(pem.replaceAll('\\n', '\n'));
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') publicKey = { key, algorithm: 'ES256' };
+      else if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) publicKey = { key, algorithm: 'RS256' };
+      else errors.push('ROOM_TOKEN_PUBLIC_KEY: expected a P-256 (ES256) or an RSA key of at least 2048 bits (RS256)');
+    } catch {
+      errors.push('ROOM_TOKEN_PUBLIC_KEY: not a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    }
+  }
+  let jwksUrl: URL | null = null;
+  if (jwks !== undefined) {
+    const url = URL.canParse(jwks) ? new URL(jwks) : null;
+    // Keys fetched over plain HTTP could be swapped on the way; loopback is allowed for a local identity service.
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+      errors.push('ROOM_TOKEN_JWKS_URL: expected an https: URL (http: only on a loopback address)');
+    } else jwksUrl = url;
+  }
+  if (audience !== null && audience.length > 256) errors.push('ROOM_TOKEN_AUDIENCE: must be at most 256 characters');
+  if (issuer !== null && issuer.length > 256) errors.push('ROOM_TOKEN_ISSUER: must be at most 256 characters');
+  return { secret, publicKey, jwksUrl, audience, issuer };
+}
+
+const FRAME_SOURCE = /^(?:'self'|'none'|https?:\/\/(?:\*\.)?[A-Za-z0-9.-]+(?::\d{1,5})?)$/;
+
+/** A CSP source list: written into a header, so nothing but keywords and origins may get through. */
+function loadFrameAncestors({ get, errors }: Reader): string {
+  const raw = get('FRAME_ANCESTORS');
+  if (raw === undefined) return "'self'";
+  const sources = raw.split(/[\s,]+/).filter(Boolean).map((source) => (source === 'self' || source === 'none' ? `'${source}'` : source));
+  if (sources.length === 0 || !sources.every((source) => FRAME_SOURCE.test(source)) || (sources.includes("'none'") && sources.length > 1)) {
+    errors.push("FRAME_ANCESTORS: expected 'self', 'none' or origins such as https://cms.example, separated by spaces");
+    return "'self'";
+  }
+  return sources.join(' ');
 }
 
 /** What the provider loaders share with `loadConfig`: its accessors, and the lists they report into. */
@@ -207,9 +379,9 @@ function loadCoturn({ get, integer, errors, warnings }: Reader): LoadedProvider 
   const before = errors.length;
   const urls = (rawUrls ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (urls.length === 0) errors.push('TURN_URLS: required with TURN_SECRET (e.g. turn:turn.example.com:3478)');
-  for (const url of urls) {
-    if (!TURN_URL.test(url)) errors.push(`TURN_URLS: ${JSON.stringify(url)} is not a turn: or turns: URL`);
-  }
+  urls.forEach((url, i) => {
+    if (!TURN_URL.test(url)) errors.push(`TURN_URLS: entry ${i + 1} is not a turn: or turns: URL`);
+  });
   if (secret === undefined) errors.push('TURN_SECRET: required with TURN_URLS (coturn static-auth-secret)');
   else if (secret.length < 16) errors.push('TURN_SECRET: must be at least 16 characters');
   if (errors.length > before || secret === undefined) return { configured: true, label, config: null };
@@ -227,11 +399,10 @@ function loadTwilio({ get, integer, errors, warnings }: Reader): LoadedProvider 
   if (accountSid === undefined) {
     errors.push('TWILIO_ACCOUNT_SID: required with TWILIO_AUTH_TOKEN (AC followed by 32 hex digits)');
   } else if (!TWILIO_ACCOUNT_SID.test(accountSid)) {
-    // Not the value itself: swapped with the auth token, it would put the token in the log. Its first two
-    // characters are enough to spot the usual mistake, an API key SID (SK...).
-    errors.push(
-      `TWILIO_ACCOUNT_SID: expected AC followed by 32 hex digits, as on the Twilio console; got ${accountSid.length} characters starting with ${JSON.stringify(accountSid.slice(0, 2))}`,
-    );
+    // Not the value itself: swapped with the auth token, it would put the token in the log. The usual mistake,
+    // an API key SID (SK...), is worth naming without quoting anything.
+    const hint = accountSid.startsWith('SK') ? ' (this looks like an API key SID, SK...)' : '';
+    errors.push(`TWILIO_ACCOUNT_SID: expected AC followed by 32 hex digits, as on the Twilio console${hint}`);
   }
   if (authToken === undefined) errors.push('TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID');
   else if (!HEADER_SAFE_SECRET.test(authToken)) {
@@ -289,8 +460,9 @@ export function parseIceServers(json: string): IceServer[] | string {
   let value: unknown;
   try {
     value = JSON.parse(json);
-  } catch (error) {
-    return `not valid JSON (${(error as Error).message})`;
+  } catch {
+    // Not the parser's message: it quotes the text around the error, which may be a TURN credential.
+    return 'not valid JSON';
   }
   const parsed = parse(IceServerList, value);
   return parsed.ok ? parsed.value : parsed.error.message;

@@ -6,6 +6,7 @@ const TWILIO_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TWILIO_TOKEN = '89abcdef'.repeat(4);
 const CF_KEY_ID = 'fedcba9876543210fedcba9876543210';
 const CF_TOKEN = 'cloudflare-api-token-0123456789';
+const ROOM_SECRET = 'room-token-secret-0123456789abcdef';
 
 const errorsFor = (env: Record<string, string>) => {
   const result = loadConfig(env);
@@ -43,6 +44,18 @@ describe('server configuration', () => {
       SIGNAL_RATE: '20',
       SIGNAL_BURST: '80',
       RESUME_GRACE: '45',
+      ROOM_TOKEN_SECRET: ROOM_SECRET,
+      ROOM_TOKEN_AUDIENCE: 'call-widget',
+      ROOM_TOKEN_ISSUER: 'https://shop.example',
+      DEMO: 'on',
+      MAX_CONNECTIONS_PER_ADDRESS: '30',
+      HANDSHAKE_RATE: '6',
+      HANDSHAKE_BURST: '24',
+      ADDRESS_SIGNAL_RATE: '300',
+      ADDRESS_SIGNAL_BURST: '900',
+      MAX_QUEUED_BYTES: '524288',
+      HEALTHZ_DETAILS: 'on',
+      FRAME_ANCESTORS: 'self https://cms.example',
     });
     assert.ok(result.ok);
     assert.deepEqual(result.config, {
@@ -63,16 +76,34 @@ describe('server configuration', () => {
       signalBurst: 80,
       resumeGraceMs: 45_000,
       resumeSecret: null,
+      roomAuth: {
+        secret: new TextEncoder().encode(ROOM_SECRET),
+        publicKey: null,
+        jwksUrl: null,
+        audience: 'call-widget',
+        issuer: 'https://shop.example',
+      },
+      demo: true,
+      limits: {
+        maxConnectionsPerAddress: 30,
+        handshakeRate: 6,
+        handshakeBurst: 24,
+        addressSignalRate: 300,
+        addressSignalBurst: 900,
+        maxQueuedBytes: 524288,
+      },
+      healthzDetails: true,
+      frameAncestors: "'self' https://cms.example",
     });
     assert.deepEqual(result.warnings, []);
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [
-    [{ PORT: 'eighty' }, /^PORT="eighty": expected a whole number from 0 to 65535$/],
-    [{ PORT: '70000' }, /^PORT=/],
-    [{ PORT: '-1' }, /^PORT=/],
-    [{ HOST: 'not a host' }, /^HOST=/],
-    [{ ALLOWED_ORIGINS: 'example.com' }, /ALLOWED_ORIGINS: "example.com" is not an origin/],
+    [{ PORT: 'eighty' }, /^PORT: expected a whole number from 0 to 65535$/],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ PORT: '-1' }, /^PORT: /],
+    [{ HOST: 'not a host' }, /^HOST: expected an address/],
+    [{ ALLOWED_ORIGINS: 'example.com' }, /^ALLOWED_ORIGINS: entry 1 is not an origin/],
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, /ALLOWED_ORIGINS: .* is not an origin/],
     [{ ALLOWED_ORIGINS: ',' }, /ALLOWED_ORIGINS: no origin given/],
     [{ ICE_SERVERS: '{not json' }, /^ICE_SERVERS: not valid JSON/],
@@ -81,20 +112,20 @@ describe('server configuration', () => {
     [{ ICE_SERVERS: '[{"urls":"turn:x"}]' }, /^ICE_SERVERS: \[0\]: a turn: or turns: server needs a username and a credential/],
     [{ TURN_URLS: 'turn:x:3478' }, /^TURN_SECRET: required/],
     [{ TURN_SECRET: 'a-long-shared-secret' }, /^TURN_URLS: required/],
-    [{ TURN_URLS: 'stun:x', TURN_SECRET: 'a-long-shared-secret' }, /^TURN_URLS: "stun:x" is not a turn:/],
+    [{ TURN_URLS: 'stun:x', TURN_SECRET: 'a-long-shared-secret' }, /^TURN_URLS: entry 1 is not a turn:/],
     [{ TURN_URLS: 'turn:x', TURN_SECRET: 'short' }, /^TURN_SECRET: must be at least 16/],
-    [{ TURN_TTL: '5' }, /^TURN_TTL=/],
-    [{ TWILIO_ACCOUNT_SID: 'SK0123', TWILIO_AUTH_TOKEN: TWILIO_TOKEN }, /^TWILIO_ACCOUNT_SID: expected AC followed by 32 hex digits, as on the Twilio console; got 6 characters starting with "SK"$/],
+    [{ TURN_TTL: '5' }, /^TURN_TTL: /],
+    [{ TWILIO_ACCOUNT_SID: 'SK0123', TWILIO_AUTH_TOKEN: TWILIO_TOKEN }, /^TWILIO_ACCOUNT_SID: expected AC followed by 32 hex digits, as on the Twilio console \(this looks like an API key SID, SK...\)$/],
     [{ TWILIO_AUTH_TOKEN: TWILIO_TOKEN }, /^TWILIO_ACCOUNT_SID: required with TWILIO_AUTH_TOKEN/],
     [{ TWILIO_ACCOUNT_SID: TWILIO_SID }, /^TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID$/],
     [{ TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: 'short' }, /^TWILIO_AUTH_TOKEN: expected the auth token/],
     [{ TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: 'with a space in it 0123' }, /^TWILIO_AUTH_TOKEN: expected/],
-    [{ TWILIO_TTL: '86401' }, /^TWILIO_TTL="86401": expected a whole number from 60 to 86400$/],
+    [{ TWILIO_TTL: '86401' }, /^TWILIO_TTL: expected a whole number from 60 to 86400$/],
     [{ CLOUDFLARE_TURN_KEY_ID: '../../zones', CLOUDFLARE_TURN_API_TOKEN: CF_TOKEN }, /^CLOUDFLARE_TURN_KEY_ID: expected the TURN key id/],
     [{ CLOUDFLARE_TURN_API_TOKEN: CF_TOKEN }, /^CLOUDFLARE_TURN_KEY_ID: required with CLOUDFLARE_TURN_API_TOKEN/],
     [{ CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID }, /^CLOUDFLARE_TURN_API_TOKEN: required with CLOUDFLARE_TURN_KEY_ID$/],
     [{ CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID, CLOUDFLARE_TURN_API_TOKEN: 'tiny' }, /^CLOUDFLARE_TURN_API_TOKEN: expected/],
-    [{ CLOUDFLARE_TURN_TTL: '172801' }, /^CLOUDFLARE_TURN_TTL="172801": expected a whole number from 60 to 172800$/],
+    [{ CLOUDFLARE_TURN_TTL: '172801' }, /^CLOUDFLARE_TURN_TTL: expected a whole number from 60 to 172800$/],
     [
       { TURN_URLS: 'turn:x', TURN_SECRET: 'a-long-shared-secret', TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN },
       /^coturn \(TURN_URLS, TURN_SECRET\) and Twilio \(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN\) are both set: configure one TURN provider, not several$/,
@@ -103,13 +134,13 @@ describe('server configuration', () => {
       { TURN_SECRET: 'a-long-shared-secret', TWILIO_AUTH_TOKEN: TWILIO_TOKEN, CLOUDFLARE_TURN_KEY_ID: CF_KEY_ID },
       /^coturn .* and Twilio .* and Cloudflare \(CLOUDFLARE_TURN_KEY_ID, CLOUDFLARE_TURN_API_TOKEN\) are all set/,
     ],
-    [{ ICE_RATE: '0' }, /^ICE_RATE="0": expected a whole number from 1 to 10000$/],
-    [{ ICE_BURST: 'ten' }, /^ICE_BURST="ten": expected a whole number/],
-    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY="yes": expected a whole number from 0 to 10$/],
-    [{ SIGNAL_RATE: '0' }, /^SIGNAL_RATE=/],
-    [{ RESUME_GRACE: '601' }, /^RESUME_GRACE="601": expected a whole number from 0 to 600$/],
+    [{ ICE_RATE: '0' }, /^ICE_RATE: expected a whole number from 1 to 10000$/],
+    [{ ICE_BURST: 'ten' }, /^ICE_BURST: expected a whole number/],
+    [{ TRUST_PROXY: 'yes' }, /^TRUST_PROXY: expected a whole number from 0 to 10$/],
+    [{ SIGNAL_RATE: '0' }, /^SIGNAL_RATE: /],
+    [{ RESUME_GRACE: '601' }, /^RESUME_GRACE: expected a whole number from 0 to 600$/],
     [{ RESUME_SECRET: 'short' }, /^RESUME_SECRET: must be at least 16 characters$/],
-    [{ SIGNAL_BURST: '1.5' }, /^SIGNAL_BURST=/],
+    [{ SIGNAL_BURST: '1.5' }, /^SIGNAL_BURST: /],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} with a clear message`, () => {
