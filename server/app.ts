@@ -14,6 +14,7 @@ import {
   type ProviderBaseUrls,
 } from './ice-providers.js';
 import { KeyedRateLimiter } from './rate-limit.js';
+import { RoomAuth } from './room-auth.js';
 import { attachSignaling, type SignalingOptions } from './signaling.js';
 
 /** Files the server hands out: the built widget and the demo page. */
@@ -80,16 +81,17 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     if (!socket.request) return next(new Error('origin-not-allowed: this connection has joined already'));
     const origin = socket.handshake.headers.origin;
     if (!isAllowedOrigin(origin)) return next(new Error(`origin-not-allowed: ${origin} may not use this server`));
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    if (token !== undefined && (typeof token !== 'string' || token.length > 4096)) {
-      return next(new Error('invalid-token: auth.token must be a string of at most 4096 characters'));
-    }
     next();
   });
   releaseHandshakeRequests(io);
+  const roomAuth = config.roomAuth && new RoomAuth(config.roomAuth);
   const rooms = attachSignaling(io, {
     signalRate: config.signalRate,
     signalBurst: config.signalBurst,
+    addressSignalRate: config.limits.addressSignalRate,
+    addressSignalBurst: config.limits.addressSignalBurst,
+    trustProxy: config.trustProxy,
+    roomAuth,
     resumeGraceMs: config.resumeGraceMs,
     resumeSecret: config.resumeSecret ?? undefined,
     log,

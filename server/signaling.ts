@@ -13,12 +13,20 @@ import {
   type JoinResult,
   type RelayedEvent,
 } from '../src/protocol/protocol.js';
-import { TokenBucket } from './rate-limit.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
+import { KeyedRateLimiter, TokenBucket } from './rate-limit.js';
+import type { RoomAuth } from './room-auth.js';
 import { RoomRegistry, describePeer, type Participant } from './rooms.js';
 
 export interface SignalingOptions {
+  /** Messages per second per connection, and the burst above it. */
   signalRate: number;
   signalBurst: number;
+  /** Messages per second from all connections of one client address together, and the burst above it. */
+  addressSignalRate: number;
+  addressSignalBurst: number;
+  /** Proxies trusted to append to `X-Forwarded-For` (see client-address.ts). */
+  trustProxy: number;
   /**
    * How long a participant whose connection dropped keeps its place (and its messages) before the peer is
    * told it left. 0 announces at once.
@@ -26,6 +34,8 @@ export interface SignalingOptions {
   resumeGraceMs: number;
   /** Signs resume tokens; the same secret across restarts lets participants resume after one. */
   resumeSecret?: Buffer;
+  /** Set: every join needs a room token from the site (see room-auth.ts). Null: open rooms. */
+  roomAuth?: RoomAuth | null;
   log?: (message: string) => void;
   /**
    * Test hook: decides when (and in which order) a relayed message reaches the peer. Tests use it to delay
@@ -36,27 +46,67 @@ export interface SignalingOptions {
 
 type AckFn = (response: Ack<Record<string, unknown>>) => void;
 
+/** The same bound the widget puts on its `token` attribute. */
+const MAX_TOKEN_CHARS = 4096;
+
+/**
+ * What is kept for a resume, per participant: a call set-up is a few dozen messages (candidates are small,
+ * descriptions a few kilobytes), so these cover several while bounding what one participant costs, and what
+ * a resume replays, to a quarter of a megabyte.
+ */
+export const MAX_KEPT_MESSAGES = 100;
+export const MAX_KEPT_BYTES = 256 * 1024;
+
 /** What the server keeps for one Socket.IO connection, as `socket.data`. */
 class Connection {
   /** The participant this connection speaks for, once joined. */
   self: Participant | null = null;
+  /** A join whose room token is being verified: another join must wait for its answer. */
+  joining = false;
+  /**
+   * Refused for rate once and told so: further refusals get no answer until the bucket is full again, so a
+   * client that floods (and may never read) does not make the server queue one reply per message.
+   */
+  quiet = false;
   warnedRate = false;
-  constructor(readonly bucket: TokenBucket) {}
+  constructor(
+    readonly bucket: TokenBucket,
+    /** The rate-limit key of the client's address. */
+    readonly address: string,
+    /** `auth.token` from the handshake: the one thing kept from it. */
+    readonly token: string | undefined,
+  ) {}
 }
 
 /**
  * Attaches the call-widget protocol to a Socket.IO server. Every inbound event passes the same gate: rate
- * limit, size limit, schema; a client can never crash the server or reach its peer with something invalid.
+ * limit (per connection and per address), size limit, schema; a client can never crash the server or reach
+ * its peer with something invalid.
  */
 export function attachSignaling(io: Server, options: SignalingOptions): RoomRegistry {
-  const rooms = new RoomRegistry(options.resumeSecret);
+  const rooms = new RoomRegistry({ resumeSecret: options.resumeSecret, restoreWindowMs: options.resumeGraceMs + 60_000 });
   const log = options.log ?? (() => {});
+  const roomAuth = options.roomAuth ?? null;
+  const perAddress = new KeyedRateLimiter(options.addressSignalRate, options.addressSignalBurst);
+
+  // Runs after the origin check (app.ts), while the handshake's HTTP request is still at hand.
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (token !== undefined && (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS)) {
+      return next(new Error(`invalid-token: auth.token must be a string of at most ${MAX_TOKEN_CHARS} characters`));
+    }
+    const address = rateLimitKey(clientAddress(socket.request, options.trustProxy));
+    socket.data = new Connection(new TokenBucket(options.signalRate, options.signalBurst), address, token);
+    // Everything else the client put in the handshake (auth fields, query, headers: up to the HTTP limits)
+    // would otherwise be kept for the connection's whole life; nothing here reads it again.
+    Object.assign(socket.handshake, { auth: {}, query: {}, headers: {}, url: '' });
+    next();
+  });
 
   // Per connection: one small state object (in `socket.data`) and two listeners shared by every connection,
   // rather than a set of closures per connection; at thousands of idle connections that is most of what the
   // server itself keeps for each (see bench/server-footprint.ts).
   io.on('connection', (socket: Socket) => {
-    socket.data = new Connection(new TokenBucket(options.signalRate, options.signalBurst));
     socket.onAny(onEvent);
     socket.on('disconnect', onDisconnect);
   });
@@ -70,9 +120,17 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       if (ack) ack(response);
       else if (!response.ok) socket.emit('protocol-error', { ...response.error, event: name.slice(0, 64) });
     };
+    const failed = (error: unknown) => {
+      log(`error handling ${name.slice(0, 64)} from ${socket.id}: ${(error as Error).stack ?? error}`);
+      reply(protocolError(ErrorCode.Internal, 'The server could not handle this message.'));
+    };
     try {
-      if (!connection.bucket.take()) {
-        if (!connection.warnedRate) log(`rate limit: ${socket.id} is sending faster than ${options.signalRate}/s`);
+      if (connection.quiet && connection.bucket.isFull()) connection.quiet = false;
+      // Both buckets are charged: a client with many connections is held to its address's allowance.
+      if (!connection.bucket.take() || !perAddress.take(connection.address).ok) {
+        if (connection.quiet) return;
+        connection.quiet = true;
+        if (!connection.warnedRate) log(`rate limit: ${socket.id} is sending faster than allowed`);
         connection.warnedRate = true;
         return reply(protocolError(ErrorCode.RateLimited, 'Too many messages; slow down.'));
       }
@@ -83,7 +141,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       if (payloadSize(payload) > MAX_PAYLOAD_CHARS) {
         return reply(protocolError(ErrorCode.PayloadTooLarge, `Payload exceeds ${MAX_PAYLOAD_CHARS} characters.`));
       }
-      if (name === 'join') return reply(join(socket, connection, payload));
+      if (name === 'join') return void join(socket, connection, payload).then(reply, failed);
       if (name === 'leave') {
         if (!connection.self) return reply(protocolError(ErrorCode.NotInRoom, 'Not in a room.'));
         leaveRoom(connection.self, 'left');
@@ -93,8 +151,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       if (isRelayedEvent(name)) return reply(relay(connection, name, payload));
       return reply(protocolError(ErrorCode.UnknownEvent, `Unknown event ${JSON.stringify(name.slice(0, 64))}.`));
     } catch (error) {
-      log(`error handling ${name.slice(0, 64)} from ${socket.id}: ${(error as Error).stack ?? error}`);
-      reply(protocolError(ErrorCode.Internal, 'The server could not handle this message.'));
+      failed(error);
     }
   }
 
@@ -111,13 +168,14 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
 
   /** `received`: the last `n` the client got; everything after it is sent again. */
   function resume(socket: Socket, connection: Connection, participant: Participant, received: number): Ack<JoinResult> {
-    const previous = participant.socketId;
+    const previous = io.sockets.sockets.get(participant.socketId);
     participant.socketId = socket.id;
     connection.self = participant;
     if (participant.away) clearTimeout(participant.away.timer);
     participant.away = null;
     // The old connection may still look open here (its loss not noticed yet); it no longer speaks for anyone.
-    io.sockets.sockets.get(previous)?.disconnect(true);
+    const replaced = previous?.connected ?? false;
+    previous?.disconnect(true);
     const { sent } = participant;
     if (sent.unaligned || received > sent.count) {
       // This server never sent those (it restarted): number what it holds after what the client has seen.
@@ -127,22 +185,32 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       sent.count = received + sent.recent.length;
       sent.unaligned = false;
     }
-    sent.recent = sent.recent.filter((message) => message.n > received);
-    const replay = [...sent.recent];
-    // After the ack, so the client knows it resumed before the replayed messages arrive.
-    setImmediate(() => replay.forEach(({ n, event, payload }) => socket.emit(event, { ...payload, n })));
+    const replay = sent.recent.filter((message) => message.n > received);
+    sent.recent = replay;
+    sent.bytes = replay.reduce((sum, message) => sum + message.size, 0);
+    // After the ack, so the client knows it resumed before the replayed messages arrive. A kept `peer-joined`
+    // goes without its token: the one in this answer is newer, and the kept one has been spent.
+    setImmediate(() =>
+      replay.forEach(({ n, event, payload }) => {
+        const { resumeToken: _spent, ...rest } = payload as { resumeToken?: string };
+        socket.emit(event, { ...rest, n });
+      }),
+    );
     const peer = rooms.peerOf(participant);
+    // The peer learns its peer is back on a new connection, and whether it displaced one still open: a resume
+    // token in someone else's hands would show up here.
+    if (peer && !peer.placeholder) sendTo(peer, 'peer-resumed', { peerId: participant.id, replaced });
     return {
       ok: true,
       id: participant.id,
       peer: peer ? describePeer(peer) : null,
       polite: participant.polite,
-      resumeToken: participant.resumeToken,
+      resumeToken: rooms.tokenFor(participant),
       resumed: true,
     };
   }
 
-  function join(socket: Socket, connection: Connection, payload: unknown): Ack<JoinResult> {
+  async function join(socket: Socket, connection: Connection, payload: unknown): Promise<Ack<JoinResult>> {
     // Check the version before the rest so an old client learns the real reason, not a schema detail.
     const version = (payload as { v?: unknown } | null)?.v;
     if (typeof payload === 'object' && payload !== null && version !== PROTOCOL_VERSION) {
@@ -154,19 +222,47 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
     const request = parse(JoinRequest, payload);
     if (!request.ok) return request;
     if (connection.self) return protocolError(ErrorCode.AlreadyJoined, `Already in room ${JSON.stringify(connection.self.room)}.`);
-    const returning = request.value.resume ? rooms.resumable(request.value.resume, request.value.room, request.value.peerId) : null;
-    if (returning?.placeholder) holdPlace(returning.placeholder);
-    if (returning) return resume(socket, connection, returning.participant, request.value.received ?? 0);
-    const outcome = rooms.join(request.value.room, socket.id, request.value.displayName);
+    if (connection.joining) return protocolError(ErrorCode.AlreadyJoined, 'A join is already under way on this connection.');
+    const { room, resume: resumeToken, displayName } = request.value;
+    // A resume needs no room token: the resume token was issued on a verified join, and a call must outlive
+    // the room token's expiry.
+    if (resumeToken) {
+      const returning = rooms.resumable(resumeToken, room);
+      if (returning.ok) {
+        if (returning.placeholder) holdPlace(returning.placeholder);
+        return resume(socket, connection, returning.participant, request.value.received ?? 0);
+      }
+      if (returning.rateLimited) return protocolError(ErrorCode.RateLimited, 'Too many resumes; wait a few seconds.');
+      // Spent, expired, or its participant is gone: the client joins as someone new.
+    }
+    let who: { displayName?: string; sub?: string } = { displayName };
+    if (roomAuth) {
+      if (connection.token === undefined) return unauthorized('this server needs a room token from the site (auth.token)');
+      connection.joining = true;
+      let check;
+      try {
+        check = await roomAuth.verify(connection.token);
+      } finally {
+        connection.joining = false;
+      }
+      // Gone while the token was checked: nobody to seat.
+      if (!socket.connected) return protocolError(ErrorCode.NotInRoom, 'The connection closed during the join.');
+      if (!check.ok) return unauthorized(check.why);
+      // Nothing about the room is looked at before this: a token for another room learns nothing of this one.
+      if (check.grant.room !== room) return unauthorized('the token is for another room');
+      // The site's name for the participant wins over what the page says.
+      who = { displayName: check.grant.name ?? displayName, sub: check.grant.sub };
+    }
+    const outcome = rooms.join(room, socket.id, who);
     if (!outcome.ok) return protocolError(ErrorCode.RoomFull, 'This room already has two participants.');
     const self = (connection.self = outcome.self);
-    if (outcome.peer) sendTo(outcome.peer, 'peer-joined', { peer: describePeer(self) });
+    if (outcome.peer) sendTo(outcome.peer, 'peer-joined', { peer: describePeer(self), resumeToken: rooms.tokenFor(outcome.peer) });
     return {
       ok: true,
       id: self.id,
       peer: outcome.peer ? describePeer(outcome.peer) : null,
       polite: self.polite,
-      resumeToken: self.resumeToken,
+      resumeToken: rooms.tokenFor(self),
       resumed: false,
     };
   }
@@ -200,10 +296,13 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
    * gets; while connected, a connection that died unnoticed may swallow the message.
    */
   function sendTo(participant: Participant, event: string, payload: object) {
-    const n = ++participant.sent.count;
-    participant.sent.recent.push({ n, event, payload });
-    if (participant.sent.recent.length > MAX_KEPT_MESSAGES) participant.sent.recent.shift();
-    // Straight to the connection: \`io.to(id)\` would build a broadcast (an operator, room sets, the adapter) for
+    const kept = participant.sent;
+    const n = ++kept.count;
+    const size = payloadSize(payload);
+    kept.recent.push({ n, event, payload, size });
+    kept.bytes += size;
+    while (kept.recent.length > MAX_KEPT_MESSAGES || kept.bytes > MAX_KEPT_BYTES) kept.bytes -= kept.recent.shift()!.size;
+    // Straight to the connection: `io.to(id)` would build a broadcast (an operator, room sets, the adapter) for
     // one recipient, on every relayed message.
     if (!participant.away) io.sockets.sockets.get(participant.socketId)?.emit(event, { ...payload, n });
   }
@@ -216,8 +315,4 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
   return rooms;
 }
 
-/**
- * A call set-up is a few dozen messages; this many kept for a resume covers several, and bounds the memory a
- * participant costs (candidates are small, descriptions a few kilobytes).
- */
-const MAX_KEPT_MESSAGES = 200;
+const unauthorized = (why: string) => protocolError(ErrorCode.Unauthorized, `Not allowed to join: ${why}.`);

@@ -26,6 +26,8 @@ export const ErrorCode = {
   RoomFull: 'room-full',
   NoPeer: 'no-peer',
   RateLimited: 'rate-limited',
+  /** Room auth is on and the join's token is missing, invalid, expired or for another room. */
+  Unauthorized: 'unauthorized',
   Internal: 'internal',
   // Raised by the widget itself.
   InvalidAttribute: 'invalid-attribute',
@@ -112,8 +114,8 @@ export const JoinRequest = v.object({
   /** Rejoin as the participant this token was issued to, after the connection dropped. */
   resume: v.optional(ResumeToken),
   /**
-   * With `resume`: the peer this participant was in the room with. A server that restarted has no record of
-   * either; the first of the two to return holds the other's place (for the grace period) under this id.
+   * Ignored: servers before resume tokens named their peer took it from here. The token names the peer now
+   * (signed), so a client can no longer make up a participant.
    */
   peerId: v.optional(ParticipantId),
   /** With `resume`: the `n` of the last server message received; the server sends those after it again. */
@@ -127,7 +129,10 @@ export const JoinResult = v.object({
   peer: v.nullable(Peer),
   /** Role in perfect negotiation: the polite side yields when both send an offer at once. */
   polite: v.boolean(),
-  /** Send it as `resume` in a later join to come back as this participant within the grace period. */
+  /**
+   * Send it as `resume` in a later join to come back as this participant within the grace period. Single use:
+   * a resume answers with a new one, and a later `peer-joined` may bring a newer one (keep the latest).
+   */
   resumeToken: ResumeToken,
   /** True when the join resumed an earlier participation: same id, role and peer; nothing was announced. */
   resumed: v.boolean(),
@@ -180,7 +185,11 @@ export const RelayedRequests = /* @__PURE__ */ Object.fromEntries(
 // ---------------------------------------------------------------------------------------------------------
 // Server to client
 
-export const PeerJoined = v.object({ peer: Peer });
+/**
+ * `resumeToken`: a fresh token for the participant told, naming the newcomer as its peer (so that after a
+ * restart of the server its place can be held for that peer). The previous token stays valid too.
+ */
+export const PeerJoined = v.object({ peer: Peer, resumeToken: v.optional(ResumeToken) });
 export type PeerJoined = v.InferOutput<typeof PeerJoined>;
 
 export const PeerLeft = v.object({
@@ -188,6 +197,13 @@ export const PeerLeft = v.object({
   reason: v.picklist(['left', 'disconnected']),
 });
 export type PeerLeft = v.InferOutput<typeof PeerLeft>;
+
+/**
+ * The peer came back on a new connection (a resume). `replaced`: its previous connection was still open, so
+ * either the network moved under it, or someone else holds its resume token: the widget logs it.
+ */
+export const PeerResumed = v.object({ peerId: ParticipantId, replaced: v.boolean() });
+export type PeerResumed = v.InferOutput<typeof PeerResumed>;
 
 export const ProtocolErrorEvent = v.object({
   code: v.string(),
@@ -207,6 +223,7 @@ const numbered = <T extends v.ObjectEntries>(schema: v.ObjectSchema<T, undefined
 export const ServerMessages = {
   'peer-joined': numbered(PeerJoined),
   'peer-left': numbered(PeerLeft),
+  'peer-resumed': numbered(PeerResumed),
   'protocol-error': ProtocolErrorEvent,
   ...Object.fromEntries(
     RELAYED_EVENTS.map((name) => [
