@@ -313,7 +313,10 @@ function loadRoomAuth({ get, errors }: Reader): RoomAuthConfig | null {
     else secret = new TextEncoder().encode(secretText);
   }
   let publicKey: RoomAuthConfig['publicKey'] = null;
-  if (pem !== undefined) {
+  if (pem !== undefined && pem.includes('PRIVATE KEY')) {
+    // Node would derive the public key from it, but a signing key has no business on the signaling server.
+    errors.push('ROOM_TOKEN_PUBLIC_KEY: this is a private key; give the public key (-----BEGIN PUBLIC KEY-----) and keep the private one on your backend');
+  } else if (pem !== undefined) {
     try {
       // Environment files often hold a PEM on one line with literal \n.
       const key = createPublicKey(pem.replaceAll('\\n', '\n'));
