@@ -9,7 +9,7 @@ import { resolveWidgetConfig } from './core/widget-config.js';
 import { statusText } from './messages.js';
 
 /** Changing any of these means another room or server, or other credentials: the session restarts. */
-const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'token', 'displayName'] as const;
+const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'displayName'] as const;
 /** These apply from the next call on, without leaving the room. */
 const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow', 'preconnect'] as const;
 
@@ -183,9 +183,13 @@ export class CallWidget extends LitElement {
   };
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasUpdated || SESSION_ATTRIBUTES.some((name) => changed.has(name))) {
+    // A fresh `token` (sites renew them before they expire) goes into the running session: it is used from
+    // the next join and ICE-server fetch on, and a call in progress goes on. Only a session that failed, an
+    // `unauthorized` join among others, starts again with it.
+    const restartForToken = changed.has('token') && (!this.#call.session || this.state === 'failed');
+    if (!this.hasUpdated || restartForToken || SESSION_ATTRIBUTES.some((name) => changed.has(name))) {
       this.#startOrFail();
-    } else if (CALL_ATTRIBUTES.some((name) => changed.has(name))) {
+    } else if (changed.has('token') || CALL_ATTRIBUTES.some((name) => changed.has(name))) {
       const resolved = this.#resolve();
       if (!resolved.ok) this.#call.failConfiguration(resolved.message);
       else if (this.#call.session) this.#call.session.update(resolved.config);

@@ -53,6 +53,7 @@ export type CallReason =
   | 'signaling'
   | 'media'
   | 'room-full'
+  | 'unauthorized' // the server needs a room token and refused this one (missing, invalid, expired, another room)
   | 'invalid-attribute'
   | 'protocol';
 

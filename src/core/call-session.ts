@@ -138,6 +138,7 @@ export class CallSession {
   /** Settings that take effect from the next call on (the room and server need a new session). */
   update(config: Partial<Omit<CallSessionConfig, 'signalingUrl' | 'room' | 'displayName'>>): void {
     this.#config = { ...this.#config, ...config };
+    this.#signaling?.setToken(this.#config.token);
   }
 
   /** Connects to signaling and joins the room. */
@@ -163,7 +164,7 @@ export class CallSession {
     } catch (error) {
       if (this.#stopped) return;
       const code = error instanceof SignalingError ? error.code : ErrorCode.SignalingUnreachable;
-      this.#fail(code === ErrorCode.RoomFull ? 'room-full' : 'signaling', code, (error as Error).message);
+      this.#fail(joinFailure(code), code, (error as Error).message);
     }
   }
 
@@ -178,10 +179,7 @@ export class CallSession {
     if (this.machine.state === 'failed' && this.machine.reason === 'signaling') return void this.start();
     if (!this.#self) return;
     try {
-      const joined = await signaling.join(this.#config.room, this.#config.displayName, {
-        token: this.#self.resumeToken,
-        peerId: this.#peer?.id,
-      });
+      const joined = await signaling.join(this.#config.room, this.#config.displayName, this.#self.resumeToken);
       if (this.#stopped || signaling !== this.#signaling) return;
       this.#self = { id: joined.id, polite: joined.polite, resumeToken: joined.resumeToken };
       if (joined.resumed) {
@@ -195,7 +193,7 @@ export class CallSession {
     } catch (error) {
       if (this.#stopped) return;
       const code = error instanceof SignalingError ? error.code : ErrorCode.SignalingLost;
-      this.#fail(code === ErrorCode.RoomFull ? 'room-full' : 'signaling', code, (error as Error).message);
+      this.#fail(joinFailure(code), code, (error as Error).message);
     }
   }
 
@@ -307,8 +305,15 @@ export class CallSession {
   #onMessage(message: ServerMessage): void {
     switch (message.event) {
       case 'peer-joined':
+        // The newest resume token names the newcomer, so that a restarted server can hold its place.
+        if (message.payload.resumeToken && this.#self) this.#self.resumeToken = message.payload.resumeToken;
         this.#setPeer(message.payload.peer);
         this.#transition('peer-joined');
+        return;
+      case 'peer-resumed':
+        // Normally the peer's network moved. A displaced connection that was still open may also mean its
+        // resume token is in other hands: worth a line for whoever reads the console, not a state.
+        if (message.payload.replaced) console.info(`[call-widget] the other participant reconnected on a new connection`);
         return;
       case 'peer-left':
         if (this.#peer?.id !== message.payload.peerId) return;
@@ -788,4 +793,11 @@ function toCandidateInit(candidate: RTCIceCandidateInit) {
     sdpMLineIndex: candidate.sdpMLineIndex ?? null,
     usernameFragment: candidate.usernameFragment ?? null,
   };
+}
+
+/** The call reason for a join the server refused. */
+function joinFailure(code: ErrorCode): CallReason {
+  if (code === ErrorCode.RoomFull) return 'room-full';
+  if (code === ErrorCode.Unauthorized) return 'unauthorized';
+  return 'signaling';
 }

@@ -12,6 +12,7 @@ import {
   type Ack,
   type PeerJoined,
   type PeerLeft,
+  type PeerResumed,
   type ProtocolError,
   type Relayed,
   type RelayedEvent,
@@ -29,6 +30,7 @@ const SEEN_PER_SENDER = 1000;
 export type ServerEventMap = {
   'peer-joined': PeerJoined;
   'peer-left': PeerLeft;
+  'peer-resumed': PeerResumed;
   'protocol-error': ProtocolError & { event?: string };
 } & { [E in RelayedEvent]: Relayed<E> };
 
@@ -134,6 +136,11 @@ export class SignalingClient {
     });
   }
 
+  /** The room token for the next connection's handshake (a renewed one; the current connection keeps its own). */
+  setToken(token: string | undefined): void {
+    this.#socket.auth = token ? { token } : {};
+  }
+
   get connected(): boolean {
     return this.#socket.connected;
   }
@@ -169,18 +176,16 @@ export class SignalingClient {
   }
 
   /**
-   * Joins the room; with `resume` (the token of an earlier join), as that same participant if the server
-   * still holds its place (`peerId`: the peer we were with, for a server that restarted). Messages queued while the link was down go out once resumed, and are refused
-   * (the peer has been told we left) when not.
+   * Joins the room; with `resume` (the newest resume token), as that same participant if the server still
+   * holds its place. Messages queued while the link was down go out once resumed, and are refused (the peer
+   * has been told we left) when not.
    */
-  async join(room: string, displayName?: string, resume?: { token: string; peerId?: string }): Promise<JoinResult> {
+  async join(room: string, displayName?: string, resume?: string): Promise<JoinResult> {
     const result = await this.#request('join', {
       v: PROTOCOL_VERSION,
       room,
       ...(displayName && { displayName }),
-      ...(resume && { resume: resume.token }),
-      ...(resume?.peerId && { peerId: resume.peerId }),
-      ...(resume && { received: this.#received }),
+      ...(resume && { resume, received: this.#received }),
     });
     const parsed = parse(JoinResult, result);
     if (!parsed.ok) throw new SignalingError(ErrorCode.Protocol, `Unexpected join answer: ${parsed.error.message}`);

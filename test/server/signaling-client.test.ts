@@ -50,7 +50,11 @@ async function widgetClient(room: string) {
     onInvalid: (event, error) => assert.fail(`invalid ${event}: ${error.message}`),
     onDisconnect: () => {},
     onReconnect: () => {
-      void client.join(room, undefined, { token: joinResult.resumeToken, peerId: joinResult.peer?.id }).then(() => resumed++);
+      // Resume tokens are single use: each resume answers with the next.
+      void client.join(room, undefined, joinResult.resumeToken).then((result) => {
+        joinResult.resumeToken = result.resumeToken;
+        resumed++;
+      });
     },
   });
   await client.connect();
