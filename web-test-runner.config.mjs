@@ -2,9 +2,14 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM_ARGS, chromiumPath } from './test/support/chromium.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startServer } from './test/support/servers.mjs';
 
 const servers = {};
+/** The room-token secret of the `auth` server; pages get tokens for it from /test-token, made by `npm run token`. */
+const ROOM_TOKEN_SECRET = 'browser-tests-room-token-secret-0123456789';
+const run = promisify(execFile);
 
 export default {
   files: ['test/browser/**/*.test.ts'],
@@ -27,6 +32,7 @@ export default {
       async serverStart() {
         servers.signaling = await startServer({ name: 'signaling' });
         servers.chaos = await startServer({ entry: 'test/support/chaos-server.ts', name: 'chaos' });
+        servers.auth = await startServer({ name: 'auth', env: { ROOM_TOKEN_SECRET } });
       },
       async serverStop() {
         await Promise.all(Object.values(servers).map((server) => server.stop()));
@@ -35,8 +41,15 @@ export default {
         if (context.path === '/test-config.json') {
           return {
             type: 'json',
-            body: JSON.stringify({ signalingUrl: servers.signaling.url, chaosUrl: servers.chaos.url }),
+            body: JSON.stringify({ signalingUrl: servers.signaling.url, chaosUrl: servers.chaos.url, authUrl: servers.auth.url }),
           };
+        }
+        if (context.path === '/test-token') {
+          // As a site owner would try it: the token comes from `npm run token`, with the server's secret.
+          const query = new URLSearchParams(context.querystring);
+          const args = ['run', '-s', 'token', '--', '--room', query.get('room') ?? '', '--sub', query.get('sub') ?? ''];
+          if (query.has('name')) args.push('--name', query.get('name'));
+          return run('npm', args, { env: { ...process.env, ROOM_TOKEN_SECRET } }).then(({ stdout }) => ({ type: 'txt', body: stdout.trim() }));
         }
       },
     },

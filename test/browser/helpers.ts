@@ -7,6 +7,16 @@ import type { CallState } from '../../src/core/call-machine.js';
 export interface TestConfig {
   signalingUrl: string;
   chaosUrl: string;
+  /** A server with ROOM_TOKEN_SECRET: every join needs a token (`roomToken`). */
+  authUrl: string;
+}
+
+/** A room token for the `auth` server, made by `npm run token` (see web-test-runner.config.mjs). */
+export async function roomToken(room: string, sub: string, name?: string): Promise<string> {
+  const query = new URLSearchParams({ room, sub, ...(name !== undefined && { name }) });
+  const response = await fetch(`/test-token?${query}`);
+  if (!response.ok) throw new Error(`no token: ${response.status} ${await response.text()}`);
+  return response.text();
 }
 
 let config: Promise<TestConfig> | undefined;
