@@ -39,6 +39,8 @@ export interface CallServer {
   http: HttpServer;
   io: Server;
   url: string;
+  /** The room-token verifier built from `config.roomAuth`, shared by signaling and `/ice-servers`; null: open rooms. */
+  roomAuth: RoomAuth | null;
   close(): Promise<void>;
 }
 
@@ -129,7 +131,9 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
       if (request.method === 'OPTIONS') return void response.writeHead(204).end();
       if (request.method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' });
       response.setHeader('Cache-Control', 'no-store');
-      const limit = iceLimiter.take(rateLimitKey(clientAddress(request, config.trustProxy)));
+      const addressKey = rateLimitKey(clientAddress(request, config.trustProxy));
+      // Before the token check: a verification can cost a JWKS fetch, and a bad token must cost its sender too.
+      const limit = iceLimiter.take(addressKey);
       if (!limit.ok) {
         response.setHeader('Retry-After', String(limit.retryAfterSeconds));
         return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
@@ -138,7 +142,19 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
       if (token !== undefined && token.length > MAX_TOKEN_CHARS) {
         return sendJson(response, 400, { error: `the bearer token must be at most ${MAX_TOKEN_CHARS} characters` });
       }
-      const [status, body] = await iceServersFor(iceSource, { bearerToken: token });
+      // coturn's per-user quota binds to this: the participant when tokens say who it is, else the address.
+      let userKey = `address:${addressKey}`;
+      if (roomAuth) {
+        // TURN relays are the costly part of a deployment: with rooms closed, so are the credentials for them.
+        const check = token === undefined ? { ok: false as const, why: 'no room token (send Authorization: Bearer <room token>)' } : await roomAuth.verify(token);
+        if (!check.ok) {
+          // RFC 6750: a challenge either way, and `invalid_token` when one was sent.
+          response.setHeader('WWW-Authenticate', token === undefined ? 'Bearer' : 'Bearer error="invalid_token"');
+          return sendJson(response, 401, { error: `unauthorized: ${check.why}` });
+        }
+        userKey = `sub:${check.grant.sub}`;
+      }
+      const [status, body] = await iceServersFor(iceSource, { userKey });
       return sendJson(response, status, body);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
@@ -159,6 +175,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     http,
     io,
     url: `http://${displayHost}:${address.port}`,
+    roomAuth,
     close: () =>
       new Promise<void>((resolve) => {
         iceSource.close();

@@ -1,0 +1,121 @@
+/**
+ * The HTTP surface seen by someone probing it: what each answer gives away, which methods and URLs are
+ * accepted, the security headers, the demo's dev-only parts, and the room token `/ice-servers` asks for.
+ */
+import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { describe, it, type TestContext } from 'node:test';
+import type { CallServer, CallServerOptions } from '../../server/app.js';
+import { signRoomToken } from '../../server/room-auth.js';
+import { testServer } from './helpers.js';
+
+const ROOM_SECRET = 'room-token-secret-0123456789abcdef';
+const TURN_SECRET = 'coturn-shared-secret-0123';
+const COTURN = { TURN_URLS: 'turn:turn.example.com:3478', TURN_SECRET };
+
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request sent exactly as written: `fetch` would normalise a path such as `//`. */
+function raw(server: CallServer, path: string, { method = 'GET', headers = {} as Record<string, string> } = {}): Promise<RawAnswer> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ hostname, port, path, method, headers, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+async function started(t: TestContext, env: Record<string, string> = {}, options: CallServerOptions = {}) {
+  const logs: string[] = [];
+  const server = await testServer(env, { log: (line) => logs.push(line), ...options });
+  t.after(() => server.close());
+  return { server, logs };
+}
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const turnUser = (body: any) => (body.iceServers.at(-1).username as string).split(':')[1];
+
+describe('GET /ice-servers with room auth', () => {
+  const env = { ROOM_TOKEN_SECRET: ROOM_SECRET, ...COTURN };
+  const token = (sub: string, extra: { room?: string; ttlSeconds?: number } = {}, now?: number) =>
+    signRoomToken(ROOM_SECRET, { room: 'team-7', sub, ...extra }, now);
+
+  it('refuses a request without a valid room token with 401 and WWW-Authenticate: Bearer', async (t) => {
+    const { server } = await started(t, env);
+    const expired = await token('alice', { ttlSeconds: 60 }, Math.floor(Date.now() / 1000) - 3600);
+    const wrongKey = await signRoomToken('another-secret-0123456789abcdef-xyz', { room: 'team-7', sub: 'alice' });
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['no header', {}, /no room token/],
+      ['not bearer', { Authorization: 'Basic YWxpY2U6cGFzcw==' }, /no room token/],
+      ['not a JWT', bearer('not-a-jwt'), /not a JWT/],
+      ['expired', bearer(expired), /expired/],
+      ['wrong key', bearer(wrongKey), /signature/],
+    ];
+    for (const [name, headers, why] of cases) {
+      const answer = await raw(server, '/ice-servers', { headers });
+      assert.equal(answer.status, 401, name);
+      assert.match(String(answer.headers['www-authenticate']), /^Bearer\b/, name);
+      const { error } = JSON.parse(answer.body);
+      assert.match(error, /^unauthorized: /, name);
+      assert.match(error, why, name);
+      assert.doesNotMatch(answer.body, /turn:/, name);
+    }
+  });
+
+  it('ties the coturn user id to the token\'s sub, without writing the sub into it', async (t) => {
+    const { server } = await started(t, env);
+    const ask = async (sub: string, room: string) => {
+      const answer = await raw(server, '/ice-servers', { headers: bearer(await token(sub, { room })) });
+      assert.equal(answer.status, 200, answer.body);
+      return turnUser(JSON.parse(answer.body));
+    };
+    // Two different tokens for the same participant: the id follows the participant, not the token.
+    const [alice1, alice2, bob] = [await ask('alice-42', 'team-7'), await ask('alice-42', 'team-8'), await ask('bob-42', 'team-7')];
+    assert.equal(alice1, alice2);
+    assert.notEqual(alice1, bob);
+    assert.doesNotMatch(alice1 + bob, /alice|bob|42/);
+  });
+
+  for (const [provider, providerEnv] of [
+    ['Twilio', { TWILIO_ACCOUNT_SID: `AC${'0a1b2c3d'.repeat(4)}`, TWILIO_AUTH_TOKEN: 'f00dfeed'.repeat(4) }],
+    ['Cloudflare', { CLOUDFLARE_TURN_KEY_ID: '5c1e0b6a9d2f47e3a8c4b7d6e1f0a2b3', CLOUDFLARE_TURN_API_TOKEN: 'cf-turn-api-token-7d1c9a2e5b8f' }],
+  ] as const) {
+    it(`asks for the token before a paid ${provider} request`, async (t) => {
+      // Nothing listens there: a request that got as far as the provider would be a 502, not a 401.
+      const { server } = await started(t, { ROOM_TOKEN_SECRET: ROOM_SECRET, ...providerEnv }, {
+        providerBaseUrls: { twilio: 'http://127.0.0.1:9', cloudflare: 'http://127.0.0.1:9' },
+      });
+      assert.equal((await raw(server, '/ice-servers')).status, 401);
+      assert.equal((await raw(server, '/ice-servers', { headers: bearer(await token('alice')) })).status, 502);
+    });
+  }
+});
+
+describe('GET /ice-servers without room auth', () => {
+  it('ties the coturn user id to the client address', async (t) => {
+    const { server } = await started(t, { ...COTURN, TRUST_PROXY: '1' });
+    const ask = async (address: string) => turnUser(JSON.parse((await raw(server, '/ice-servers', { headers: { 'X-Forwarded-For': address } })).body));
+    const [first, again, other] = [await ask('198.51.100.7'), await ask('198.51.100.7'), await ask('203.0.113.9')];
+    assert.equal(first, again);
+    assert.notEqual(first, other);
+    assert.doesNotMatch(first, /198|51|100/);
+  });
+
+  it('serves a request without Origin (a non-browser client), held to the same per-address limit', async (t) => {
+    const { server } = await started(t, { ...COTURN, ALLOWED_ORIGINS: 'https://shop.example', ICE_RATE: '1', ICE_BURST: '2' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await raw(server, '/ice-servers')).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+    // The allowed origin shares that address's bucket: leaving Origin out buys nothing.
+    assert.equal((await raw(server, '/ice-servers', { headers: { Origin: 'https://shop.example' } })).status, 429);
+  });
+});
