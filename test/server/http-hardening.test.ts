@@ -7,11 +7,12 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import type { CallServer, CallServerOptions } from '../../server/app.js';
 import { signRoomToken } from '../../server/room-auth.js';
-import { testServer } from './helpers.js';
+import { client, testServer } from './helpers.js';
 
 const ROOM_SECRET = 'room-token-secret-0123456789abcdef';
 const TURN_SECRET = 'coturn-shared-secret-0123';
 const COTURN = { TURN_URLS: 'turn:turn.example.com:3478', TURN_SECRET };
+const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 interface RawAnswer {
   status: number;
@@ -43,6 +44,132 @@ async function started(t: TestContext, env: Record<string, string> = {}, options
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const turnUser = (body: any) => (body.iceServers.at(-1).username as string).split(':')[1];
+
+describe('/healthz', () => {
+  it('says only that the server is up unless details are switched on', async (t) => {
+    const { server } = await started(t);
+    const response = await fetch(`${server.url}/healthz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ok' });
+  });
+
+  it('shows room and connection counts with HEALTHZ_DETAILS=on', async (t) => {
+    const { server } = await started(t, { HEALTHZ_DETAILS: 'on' });
+    const socket = await client(server);
+    t.after(() => socket.close());
+    const body: any = await (await fetch(`${server.url}/healthz`)).json();
+    assert.equal(body.status, 'ok');
+    assert.equal(body.rooms, 0);
+    assert.equal(body.connections, 1);
+  });
+
+  it('answers GET and HEAD, and 405 with Allow to anything else', async (t) => {
+    const { server } = await started(t);
+    const head = await raw(server, '/healthz', { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
+      const answer = await raw(server, '/healthz', { method });
+      assert.equal(answer.status, 405, method);
+      assert.equal(answer.headers.allow, 'GET, HEAD', method);
+    }
+  });
+});
+
+describe('URLs the handler cannot parse, and unexpected errors', () => {
+  it('answers 400 to a URL that does not parse, without a stack and without logging it', async (t) => {
+    const { server, logs } = await started(t);
+    for (const path of ['//', '//?probe-4f1c', '///probe-4f1c']) {
+      const answer = await raw(server, path);
+      assert.equal(answer.status, 400, path);
+      assert.deepEqual(JSON.parse(answer.body), { error: 'bad request' }, path);
+    }
+    assert.ok(logs.every((line) => !line.includes('probe-4f1c') && !line.includes('    at ')), logs.join('\n'));
+  });
+
+  it('logs one line without the URL for an unexpected error, and answers 500', async (t) => {
+    const { server, logs } = await started(t, { HEALTHZ_DETAILS: 'on' });
+    Object.defineProperty(server.io.engine, 'clientsCount', {
+      configurable: true,
+      get: () => {
+        throw new RangeError('broken counter');
+      },
+    });
+    const response = await fetch(`${server.url}/healthz?probe-4f1c`);
+    assert.equal(response.status, 500);
+    assert.deepEqual(await response.json(), { error: 'internal' });
+    const errors = logs.filter((line) => /error/i.test(line));
+    assert.equal(errors.length, 1, logs.join('\n'));
+    assert.doesNotMatch(errors[0], /\n/);
+    assert.doesNotMatch(errors[0], /probe-4f1c/);
+    assert.match(errors[0], /RangeError/);
+  });
+});
+
+describe('security headers', () => {
+  it('marks every answer nosniff and no-referrer, and JSON answers with a CSP that allows nothing', async (t) => {
+    const { server } = await started(t, { ALLOWED_ORIGINS: 'https://shop.example' });
+    const answers = {
+      healthz: await raw(server, '/healthz'),
+      ice: await raw(server, '/ice-servers'),
+      refusedOrigin: await raw(server, '/ice-servers', { headers: { Origin: 'https://evil.example' } }),
+      iceMethod: await raw(server, '/ice-servers', { method: 'DELETE' }),
+      notFound: await raw(server, '/nothing-here'),
+      method: await raw(server, '/', { method: 'POST' }),
+      badUrl: await raw(server, '//'),
+      widget: await raw(server, '/call-widget.js'),
+      page: await raw(server, '/'),
+    };
+    for (const [name, answer] of Object.entries(answers)) {
+      assert.equal(answer.headers['x-content-type-options'], 'nosniff', name);
+      assert.equal(answer.headers['referrer-policy'], 'no-referrer', name);
+      if (/json/.test(String(answer.headers['content-type']))) assert.equal(answer.headers['content-security-policy'], JSON_CSP, name);
+    }
+    assert.equal(answers.method.headers.allow, 'GET, HEAD');
+    assert.equal(answers.iceMethod.headers.allow, 'GET, OPTIONS');
+    // Other sites load the widget with <script type="module">, which needs CORS.
+    assert.equal(answers.widget.status, 200);
+    assert.equal(answers.widget.headers['access-control-allow-origin'], '*');
+  });
+
+  it('gives the demo page a CSP without inline script or style, framed only by FRAME_ANCESTORS', async (t) => {
+    const { server } = await started(t, { FRAME_ANCESTORS: 'self https://cms.example' });
+    const page = await raw(server, '/');
+    assert.equal(page.status, 200);
+    const csp = String(page.headers['content-security-policy']);
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+    assert.equal(directives.get('default-src'), "'none'");
+    assert.equal(directives.get('script-src'), "'self'");
+    assert.equal(directives.get('style-src'), "'self'");
+    assert.equal(directives.get('connect-src'), "'self'");
+    assert.equal(directives.get('frame-ancestors'), "'self' https://cms.example");
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    // What that CSP would block must not be on the page: inline scripts, <style>, style attributes, handlers.
+    assert.doesNotMatch(page.body, /<script(?![^>]*\bsrc=)[^>]*>/);
+    assert.doesNotMatch(page.body, /<style|\sstyle=|\son[a-z]+=/i);
+    const assets = [...page.body.matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((match) => match[1]);
+    assert.ok(assets.includes('/demo.js') && assets.includes('/call-widget.js'), assets.join(' '));
+    for (const asset of assets) assert.equal((await raw(server, asset)).status, 200, asset);
+  });
+
+  it('does not serve the Socket.IO client bundle', async (t) => {
+    const { server } = await started(t);
+    for (const path of ['/socket.io/socket.io.js', '/socket.io/socket.io.min.js', '/socket.io/socket.io.esm.min.js']) {
+      const answer = await raw(server, path);
+      assert.notEqual(answer.status, 200, path);
+      assert.doesNotMatch(String(answer.headers['content-type']), /javascript/, path);
+    }
+  });
+});
+
+describe('server timeouts', () => {
+  it('gives a client 10 s for its headers, 30 s for a whole request, and closes idle keep-alive after 5 s', async (t) => {
+    const { server } = await started(t);
+    assert.equal(server.http.headersTimeout, 10_000);
+    assert.equal(server.http.requestTimeout, 30_000);
+    assert.equal(server.http.keepAliveTimeout, 5_000);
+  });
+});
 
 describe('GET /ice-servers with room auth', () => {
   const env = { ROOM_TOKEN_SECRET: ROOM_SECRET, ...COTURN };
