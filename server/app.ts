@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server, type Socket } from 'socket.io';
+import { DisplayName, parse, RoomName } from '../src/protocol/protocol.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import type { ServerConfig } from './config.js';
 import {
@@ -14,10 +16,10 @@ import {
   type ProviderBaseUrls,
 } from './ice-providers.js';
 import { KeyedRateLimiter } from './rate-limit.js';
-import { RoomAuth } from './room-auth.js';
+import { RoomAuth, signRoomToken } from './room-auth.js';
 import { attachSignaling, type SignalingOptions } from './signaling.js';
 
-/** Files the server hands out: the built widget and the demo page. */
+/** Files the server hands out: the built widget (always) and the demo page (with `DEMO=on`). */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STATIC_DIRS = { '/': join(ROOT, 'demo'), '/dist/': join(ROOT, 'dist') };
 
@@ -77,6 +79,9 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often Node looks for requests over those limits; its default of 30 s would stretch 10 s to 40. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
+/** The demo's room tokens: long enough to try things, short enough that one copied out is soon worthless. */
+const DEMO_TOKEN_TTL_SECONDS = 600;
+
 /** JSON is data, never a document: should a browser ever render one, nothing in it may run or be framed. */
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
 
@@ -85,7 +90,7 @@ const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
  * is allowed at all.
  * - The widget's own styles are constructed stylesheets (Lit's `adoptedStyleSheets`), which style-src does
  *   not govern, so `'self'` is enough there too.
- * - Signaling (WebSocket, or long-polling) and `/ice-servers` are all on this origin; CSP 3's
+ * - Signaling (WebSocket, or long-polling), `/ice-servers` and `/demo-token` are all on this origin; CSP 3's
  *   `'self'` covers ws: and wss: of the same host.
  * - Calls play in `<video>` through `srcObject`, which media-src does not govern: no media-src is needed.
  */
@@ -159,6 +164,17 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
   // Every answer mints credentials or may cost a paid API call, so one client must not be able to ask in a loop.
   const iceLimiter = new KeyedRateLimiter(config.iceRate, config.iceBurst);
 
+  // The demo page has no backend of its own to get room tokens from; with room auth on, this stands in for
+  // one. It can only sign with the HS256 secret: a public key or a JWKS URL verifies but cannot sign.
+  const demoTokens =
+    config.demo && config.roomAuth?.secret
+      ? { secret: config.roomAuth.secret, limiter: new KeyedRateLimiter(config.iceRate, config.iceBurst) }
+      : null;
+  if (demoTokens) {
+    log('warning: DEMO is on with room auth: GET /demo-token signs a token for any room to anyone who asks; for development only');
+  } else if (config.demo && config.roomAuth) {
+    log('warning: DEMO is on with room auth but no ROOM_TOKEN_SECRET to sign demo tokens with: the demo page will join without one and be refused');
+  }
   const pageCsp = demoPageCsp(config.frameAncestors);
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse) {
@@ -179,10 +195,12 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
       });
     }
     if (url.pathname === '/ice-servers') return serveIceServers(request, response);
+    if (url.pathname === '/demo-token' && demoTokens) return serveDemoToken(request, response, url, demoTokens);
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(response, 'GET, HEAD');
     // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS.
     if (url.pathname === '/call-widget.js') return serveStatic('/dist/call-widget.js', response, pageCsp);
     if (url.pathname.startsWith('/dist/')) return serveStatic(url.pathname, response, pageCsp);
+    if (!config.demo) return sendJson(response, 404, { error: 'not found' });
     return serveStatic(url.pathname === '/' ? '/index.html' : url.pathname, response, pageCsp);
   }
 
@@ -227,6 +245,31 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     }
     const [status, body] = await iceServersFor(iceSource, { userKey });
     return sendJson(response, status, body);
+  }
+
+  /** `GET /demo-token?room=R&name=N`: a room token for the demo page, signed as the site's backend would. */
+  async function serveDemoToken(request: IncomingMessage, response: ServerResponse, url: URL, demo: NonNullable<typeof demoTokens>) {
+    if (request.method !== 'GET') return methodNotAllowed(response, 'GET');
+    response.setHeader('Cache-Control', 'no-store');
+    const limit = demo.limiter.take(rateLimitKey(clientAddress(request, config.trustProxy)));
+    if (!limit.ok) {
+      response.setHeader('Retry-After', String(limit.retryAfterSeconds));
+      return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
+    }
+    // The schemas' messages are our own words and never quote the value.
+    const room = parse(RoomName, url.searchParams.get('room') ?? undefined);
+    if (!room.ok) return sendJson(response, 400, { error: room.error.message });
+    const nameParam = url.searchParams.get('name');
+    const name = nameParam ? parse(DisplayName, nameParam) : null;
+    if (name && !name.ok) return sendJson(response, 400, { error: name.error.message });
+    const token = await signRoomToken(demo.secret, {
+      room: room.value,
+      // Every visitor is someone new: the demo knows no users, and two tabs must be two participants.
+      sub: `demo-${randomUUID()}`,
+      ...(name && { name: name.value }),
+      ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
+    });
+    return sendJson(response, 200, { token, ttl: DEMO_TOKEN_TTL_SECONDS });
   }
 
   await new Promise<void>((resolve, reject) => {

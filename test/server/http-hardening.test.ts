@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import type { CallServer, CallServerOptions } from '../../server/app.js';
-import { signRoomToken } from '../../server/room-auth.js';
-import { client, testServer } from './helpers.js';
+import { loadConfig } from '../../server/config.js';
+import { RoomAuth, signRoomToken } from '../../server/room-auth.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/protocol.js';
+import { client, request, testServer } from './helpers.js';
 
 const ROOM_SECRET = 'room-token-secret-0123456789abcdef';
 const TURN_SECRET = 'coturn-shared-secret-0123';
@@ -171,6 +174,92 @@ describe('server timeouts', () => {
   });
 });
 
+describe('the demo page', () => {
+  it('is not served with DEMO=off, while the widget bundle still is', async (t) => {
+    const { server } = await started(t, { DEMO: 'off' });
+    for (const path of ['/', '/index.html', '/demo.js', '/demo.css']) {
+      const answer = await raw(server, path);
+      assert.equal(answer.status, 404, path);
+      assert.deepEqual(JSON.parse(answer.body), { error: 'not found' }, path);
+    }
+    for (const path of ['/call-widget.js', '/dist/call-widget.js']) assert.equal((await raw(server, path)).status, 200, path);
+  });
+
+  it('is off by default once room auth is on', async (t) => {
+    const { server } = await started(t, { ROOM_TOKEN_SECRET: ROOM_SECRET });
+    assert.equal((await raw(server, '/')).status, 404);
+  });
+});
+
+describe('GET /demo-token', () => {
+  it('does not exist without room auth, or with room auth and the demo off', async (t) => {
+    const envs: Array<Record<string, string>> = [{}, { ROOM_TOKEN_SECRET: ROOM_SECRET }, { ROOM_TOKEN_SECRET: ROOM_SECRET, DEMO: 'off' }];
+    for (const env of envs) {
+      const { server } = await started(t, env);
+      const answer = await raw(server, '/demo-token?room=abc');
+      assert.equal(answer.status, 404, JSON.stringify(env));
+      assert.deepEqual(JSON.parse(answer.body), { error: 'not found' });
+    }
+  });
+
+  it('does not exist, with a warning at start, when no HS256 secret could sign the tokens', async (t) => {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const { server, logs } = await started(t, { ROOM_TOKEN_PUBLIC_KEY: pem, DEMO: 'on' });
+    assert.equal((await raw(server, '/demo-token?room=abc')).status, 404);
+    assert.ok(logs.some((line) => /warning/i.test(line) && /demo/i.test(line) && /ROOM_TOKEN_SECRET/.test(line)), logs.join('\n'));
+    // The page itself is still there: it runs without a token and reports the refused join.
+    assert.equal((await raw(server, '/')).status, 200);
+  });
+
+  it('signs a ten-minute token for the room and name asked for, with a fresh sub each time', async (t) => {
+    const { server } = await started(t, { ROOM_TOKEN_SECRET: ROOM_SECRET, DEMO: 'on' });
+    const auth = new RoomAuth(loadConfigOrThrow({ ROOM_TOKEN_SECRET: ROOM_SECRET }).roomAuth!);
+    const now = Math.floor(Date.now() / 1000);
+    const grants = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${server.url}/demo-token?room=team-7&name=Ann%20B`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const body: any = await response.json();
+      const check = await auth.verify(body.token);
+      assert.ok(check.ok, JSON.stringify(check));
+      grants.push(check.grant);
+    }
+    assert.equal(grants[0].room, 'team-7');
+    assert.equal(grants[0].name, 'Ann B');
+    assert.ok(grants[0].exp >= now + 600 && grants[0].exp <= now + 602, String(grants[0].exp - now));
+    assert.notEqual(grants[0].sub, grants[1].sub);
+  });
+
+  it('gives a token that joins the room', async (t) => {
+    const { server } = await started(t, { ROOM_TOKEN_SECRET: ROOM_SECRET, DEMO: 'on' });
+    const { token }: any = await (await fetch(`${server.url}/demo-token?room=team-7`)).json();
+    const socket = await client(server, { auth: { token } });
+    t.after(() => socket.close());
+    const ack = await request(socket, 'join', { v: PROTOCOL_VERSION, room: 'team-7' });
+    assert.equal(ack.ok, true, JSON.stringify(ack));
+  });
+
+  it('refuses a room or name the protocol would refuse, without repeating it', async (t) => {
+    const { server } = await started(t, { ROOM_TOKEN_SECRET: ROOM_SECRET, DEMO: 'on' });
+    for (const query of ['', '?room=', '?room=no%20spaces<b>', `?room=${'r'.repeat(129)}`, `?room=ok&name=${'n'.repeat(65)}`]) {
+      const answer = await raw(server, `/demo-token${query}`);
+      assert.equal(answer.status, 400, query);
+      assert.doesNotMatch(answer.body, /<b>|rrrrr|nnnnn|token/, query);
+    }
+  });
+
+  it('answers GET only, and limits requests per address', async (t) => {
+    const { server } = await started(t, { ROOM_TOKEN_SECRET: ROOM_SECRET, DEMO: 'on', ICE_RATE: '1', ICE_BURST: '2' });
+    const post = await raw(server, '/demo-token?room=a', { method: 'POST' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.allow, 'GET');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await raw(server, '/demo-token?room=a')).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+  });
+});
+
 describe('GET /ice-servers with room auth', () => {
   const env = { ROOM_TOKEN_SECRET: ROOM_SECRET, ...COTURN };
   const token = (sub: string, extra: { room?: string; ttlSeconds?: number } = {}, now?: number) =>
@@ -246,3 +335,9 @@ describe('GET /ice-servers without room auth', () => {
     assert.equal((await raw(server, '/ice-servers', { headers: { Origin: 'https://shop.example' } })).status, 429);
   });
 });
+
+function loadConfigOrThrow(env: Record<string, string>) {
+  const loaded = loadConfig({ HOST: '127.0.0.1', PORT: '0', ...env });
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+  return loaded.config;
+}
