@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server, type Socket } from 'socket.io';
+import { DisplayName, parse, RoomName } from '../src/protocol/protocol.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import type { ServerConfig } from './config.js';
 import {
@@ -14,10 +16,10 @@ import {
   type ProviderBaseUrls,
 } from './ice-providers.js';
 import { KeyedRateLimiter } from './rate-limit.js';
-import { RoomAuth } from './room-auth.js';
+import { RoomAuth, signRoomToken } from './room-auth.js';
 import { attachSignaling, type SignalingOptions } from './signaling.js';
 
-/** Files the server hands out: the built widget and the demo page. */
+/** Files the server hands out: the built widget (always) and the demo page (with `DEMO=on`). */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STATIC_DIRS = { '/': join(ROOT, 'demo'), '/dist/': join(ROOT, 'dist') };
 
@@ -39,6 +41,8 @@ export interface CallServer {
   http: HttpServer;
   io: Server;
   url: string;
+  /** The room-token verifier built from `config.roomAuth`, shared by signaling and `/ice-servers`; null: open rooms. */
+  roomAuth: RoomAuth | null;
   close(): Promise<void>;
 }
 
@@ -57,20 +61,75 @@ export interface CallServerOptions {
 /** The same bound the Socket.IO handshake puts on `auth.token`. */
 const MAX_TOKEN_CHARS = 4096;
 
+/**
+ * Node's defaults give a client 60 s to send its headers and 5 min for a whole request, which lets a slow
+ * client (slowloris) hold sockets cheaply. Nothing this server receives over plain HTTP is large: headers
+ * and Socket.IO's long-polling bodies (at most MAX_FRAME_BYTES) arrive in well under these, even on a poor
+ * mobile link. The limits cover receiving a request only: a long-poll waiting for its answer, or an upgraded
+ * WebSocket, is not affected.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * An idle keep-alive connection is closed after 5 s, Node's default, written down so that it is a decision.
+ * A reverse proxy that keeps upstream connections open should close idle ones sooner than that, or it may
+ * send a request down a connection this server is just closing.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How often Node looks for requests over those limits; its default of 30 s would stretch 10 s to 40. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** The demo's room tokens: long enough to try things, short enough that one copied out is soon worthless. */
+const DEMO_TOKEN_TTL_SECONDS = 600;
+
+/** JSON is data, never a document: should a browser ever render one, nothing in it may run or be framed. */
+const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * The demo page's CSP: its script and styles are files of its own (demo.js, demo.css), so no inline code
+ * is allowed at all.
+ * - The widget's own styles are constructed stylesheets (Lit's `adoptedStyleSheets`), which style-src does
+ *   not govern, so `'self'` is enough there too.
+ * - Signaling (WebSocket, or long-polling), `/ice-servers` and `/demo-token` are all on this origin; CSP 3's
+ *   `'self'` covers ws: and wss: of the same host.
+ * - Calls play in `<video>` through `srcObject`, which media-src does not govern: no media-src is needed.
+ */
+const demoPageCsp = (frameAncestors: string) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors}`,
+  ].join('; ');
+
 export async function startCallServer(config: ServerConfig, options: CallServerOptions = {}): Promise<CallServer> {
   const log = options.log ?? (() => {});
   const isAllowedOrigin = (origin: string | undefined) =>
     config.allowedOrigins === '*' || origin === undefined || config.allowedOrigins.includes(origin);
 
-  const http = createServer((request, response) => {
-    handleHttp(request, response).catch((error) => {
-      log(`http error on ${request.url}: ${(error as Error).stack ?? error}`);
-      if (!response.headersSent) sendJson(response, 500, { error: 'internal' });
-      else response.destroy();
-    });
-  });
+  const http = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    (request, response) => {
+      handleHttp(request, response).catch((error) => {
+        // One line, and not the URL: a log line must not carry what a client chose to write.
+        log(`http error: ${describeError(error)}`);
+        if (!response.headersSent) sendJson(response, 500, { error: 'internal' });
+        else response.destroy();
+      });
+    },
+  );
 
   const io = new Server(http, {
+    // The widget bundles its own client; serving Socket.IO's would only show a prober which version runs here.
+    serveClient: false,
     maxHttpBufferSize: MAX_FRAME_BYTES,
     // The origin check is done below, where a refused client gets a readable reason instead of a CORS failure.
     cors: { origin: true },
@@ -105,10 +164,29 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
   // Every answer mints credentials or may cost a paid API call, so one client must not be able to ask in a loop.
   const iceLimiter = new KeyedRateLimiter(config.iceRate, config.iceBurst);
 
+  // The demo page has no backend of its own to get room tokens from; with room auth on, this stands in for
+  // one. It can only sign with the HS256 secret: a public key or a JWKS URL verifies but cannot sign.
+  const demoTokens =
+    config.demo && config.roomAuth?.secret
+      ? { secret: config.roomAuth.secret, limiter: new KeyedRateLimiter(config.iceRate, config.iceBurst) }
+      : null;
+  if (demoTokens) {
+    log('warning: DEMO is on with room auth: GET /demo-token signs a token for any room to anyone who asks; for development only');
+  } else if (config.demo && config.roomAuth) {
+    log('warning: DEMO is on with room auth but no ROOM_TOKEN_SECRET to sign demo tokens with: the demo page will join without one and be refused');
+  }
+  const pageCsp = demoPageCsp(config.frameAncestors);
+
   async function handleHttp(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const origin = request.headers.origin;
+    // On every answer: no sniffing a body into something executable, and no URL of ours sent on in Referer.
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    const url = requestUrl(request.url);
+    if (!url) return sendJson(response, 400, { error: 'bad request' });
     if (url.pathname === '/healthz') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(response, 'GET, HEAD');
+      // Counts tell an outsider how busy the server is, so they are for the operator to switch on.
+      if (!config.healthzDetails) return sendJson(response, 200, { status: 'ok' });
       return sendJson(response, 200, {
         status: 'ok',
         rooms: rooms.roomCount,
@@ -116,35 +194,82 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
         uptimeSeconds: Math.round(process.uptime()),
       });
     }
-    if (url.pathname === '/ice-servers') {
-      if (!isAllowedOrigin(origin)) return sendJson(response, 403, { error: `origin ${origin} is not allowed` });
-      if (origin) {
-        response.setHeader('Access-Control-Allow-Origin', origin);
-        response.setHeader('Vary', 'Origin');
-        response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-        response.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
-        // Not a CORS-safelisted header: without this a page could not read when to try again.
-        response.setHeader('Access-Control-Expose-Headers', 'Retry-After');
-      }
-      if (request.method === 'OPTIONS') return void response.writeHead(204).end();
-      if (request.method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' });
-      response.setHeader('Cache-Control', 'no-store');
-      const limit = iceLimiter.take(rateLimitKey(clientAddress(request, config.trustProxy)));
-      if (!limit.ok) {
-        response.setHeader('Retry-After', String(limit.retryAfterSeconds));
-        return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
-      }
-      const token = bearerToken(request);
-      if (token !== undefined && token.length > MAX_TOKEN_CHARS) {
-        return sendJson(response, 400, { error: `the bearer token must be at most ${MAX_TOKEN_CHARS} characters` });
-      }
-      const [status, body] = await iceServersFor(iceSource, { bearerToken: token });
-      return sendJson(response, status, body);
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
+    if (url.pathname === '/ice-servers') return serveIceServers(request, response);
+    if (url.pathname === '/demo-token' && demoTokens) return serveDemoToken(request, response, url, demoTokens);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(response, 'GET, HEAD');
     // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS.
-    const path = url.pathname === '/call-widget.js' ? '/dist/call-widget.js' : url.pathname;
-    return serveStatic(path === '/' ? '/index.html' : path, response);
+    if (url.pathname === '/call-widget.js') return serveStatic('/dist/call-widget.js', response, pageCsp);
+    if (url.pathname.startsWith('/dist/')) return serveStatic(url.pathname, response, pageCsp);
+    if (!config.demo) return sendJson(response, 404, { error: 'not found' });
+    return serveStatic(url.pathname === '/' ? '/index.html' : url.pathname, response, pageCsp);
+  }
+
+  async function serveIceServers(request: IncomingMessage, response: ServerResponse) {
+    const origin = request.headers.origin;
+    // No Origin: not a browser (a native app, a test, curl). Let through like an allowed origin, since
+    // Origin is no proof of anything outside a browser; the per-address limit below applies all the same.
+    if (!isAllowedOrigin(origin)) return sendJson(response, 403, { error: `origin ${origin} is not allowed` });
+    if (origin) {
+      response.setHeader('Access-Control-Allow-Origin', origin);
+      response.setHeader('Vary', 'Origin');
+      response.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+      response.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
+      // Not a CORS-safelisted header: without this a page could not read when to try again.
+      response.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+    }
+    if (request.method === 'OPTIONS') return void response.writeHead(204).end();
+    if (request.method !== 'GET') return methodNotAllowed(response, 'GET, OPTIONS');
+    response.setHeader('Cache-Control', 'no-store');
+    const addressKey = rateLimitKey(clientAddress(request, config.trustProxy));
+    // Before the token check: a verification can cost a JWKS fetch, and a bad token must cost its sender too.
+    const limit = iceLimiter.take(addressKey);
+    if (!limit.ok) {
+      response.setHeader('Retry-After', String(limit.retryAfterSeconds));
+      return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
+    }
+    const token = bearerToken(request);
+    if (token !== undefined && token.length > MAX_TOKEN_CHARS) {
+      return sendJson(response, 400, { error: `the bearer token must be at most ${MAX_TOKEN_CHARS} characters` });
+    }
+    // coturn's per-user quota binds to this: the participant when tokens say who it is, else the address.
+    let userKey = `address:${addressKey}`;
+    if (roomAuth) {
+      // TURN relays are the costly part of a deployment: with rooms closed, so are the credentials for them.
+      const check = token === undefined ? { ok: false as const, why: 'no room token (send Authorization: Bearer <room token>)' } : await roomAuth.verify(token);
+      if (!check.ok) {
+        // RFC 6750: a challenge either way, and `invalid_token` when one was sent.
+        response.setHeader('WWW-Authenticate', token === undefined ? 'Bearer' : 'Bearer error="invalid_token"');
+        return sendJson(response, 401, { error: `unauthorized: ${check.why}` });
+      }
+      userKey = `sub:${check.grant.sub}`;
+    }
+    const [status, body] = await iceServersFor(iceSource, { userKey });
+    return sendJson(response, status, body);
+  }
+
+  /** `GET /demo-token?room=R&name=N`: a room token for the demo page, signed as the site's backend would. */
+  async function serveDemoToken(request: IncomingMessage, response: ServerResponse, url: URL, demo: NonNullable<typeof demoTokens>) {
+    if (request.method !== 'GET') return methodNotAllowed(response, 'GET');
+    response.setHeader('Cache-Control', 'no-store');
+    const limit = demo.limiter.take(rateLimitKey(clientAddress(request, config.trustProxy)));
+    if (!limit.ok) {
+      response.setHeader('Retry-After', String(limit.retryAfterSeconds));
+      return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
+    }
+    // The schemas' messages are our own words and never quote the value.
+    const room = parse(RoomName, url.searchParams.get('room') ?? undefined);
+    if (!room.ok) return sendJson(response, 400, { error: room.error.message });
+    const nameParam = url.searchParams.get('name');
+    const name = nameParam ? parse(DisplayName, nameParam) : null;
+    if (name && !name.ok) return sendJson(response, 400, { error: name.error.message });
+    const token = await signRoomToken(demo.secret, {
+      room: room.value,
+      // Every visitor is someone new: the demo knows no users, and two tabs must be two participants.
+      sub: `demo-${randomUUID()}`,
+      ...(name && { name: name.value }),
+      ttlSeconds: DEMO_TOKEN_TTL_SECONDS,
+    });
+    return sendJson(response, 200, { token, ttl: DEMO_TOKEN_TTL_SECONDS });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -159,6 +284,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     http,
     io,
     url: `http://${displayHost}:${address.port}`,
+    roomAuth,
     close: () =>
       new Promise<void>((resolve) => {
         iceSource.close();
@@ -214,12 +340,49 @@ async function iceServersFor(source: IceServerProvider, client: IceClient): Prom
   }
 }
 
+/**
+ * The path and query of a request target, or null when it is not one a client of this server would send.
+ * The origin form (`/path?query`) is what browsers send, the absolute form (`http://host/path`) is what
+ * RFC 9112 says a server must accept as well. `//...` is neither: `new URL` would read `//host/path` as
+ * another host's path (and throws on `//` alone).
+ */
+function requestUrl(target: string | undefined): URL | null {
+  if (target === undefined) return null;
+  const absolute = /^https?:\/\//i.test(target);
+  if (!absolute && (!target.startsWith('/') || target.startsWith('//'))) return null;
+  try {
+    return absolute ? new URL(target) : new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An error as a log line: its kind, its code and the line of ours it came from. Not its message, which may
+ * quote what a client sent (a URL, a header).
+ */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return `a thrown ${typeof error}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = error.stack
+    ?.split('\n')
+    .find((line) => line.trimStart().startsWith('at '))
+    ?.trim();
+  return [error.name, typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : '', where ?? ''].filter(Boolean).join(' ');
+}
+
+function methodNotAllowed(response: ServerResponse, allow: string) {
+  response.setHeader('Allow', allow);
+  return sendJson(response, 405, { error: 'method not allowed' });
+}
+
 /** The token from `Authorization: Bearer <token>`, if the request has one. */
 function bearerToken(request: IncomingMessage): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
-async function serveStatic(path: string, response: ServerResponse) {
+/** `pageCsp` goes on HTML pages; the widget bundle (under `/dist/`) is the only file other sites may load. */
+async function serveStatic(path: string, response: ServerResponse, pageCsp: string) {
   const [prefix, dir] = path.startsWith('/dist/') ? ['/dist/', STATIC_DIRS['/dist/']] : ['/', STATIC_DIRS['/']];
   let relative: string;
   try {
@@ -236,15 +399,23 @@ async function serveStatic(path: string, response: ServerResponse) {
     const hint = prefix === '/dist/' ? ' (run `npm run build` first)' : '';
     return sendJson(response, 404, { error: `not found${hint}` });
   }
+  const type = extname(file);
   response.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'Access-Control-Allow-Origin': '*',
+    'Content-Type': CONTENT_TYPES[type] ?? 'application/octet-stream',
+    'Content-Length': body.length,
     'Cache-Control': 'no-cache',
+    ...(prefix === '/dist/' && { 'Access-Control-Allow-Origin': '*' }),
+    ...(type === '.html' && { 'Content-Security-Policy': pageCsp }),
   });
   response.end(body);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
-  response.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Content-Security-Policy': JSON_CSP,
+  });
+  response.end(text);
 }

@@ -14,9 +14,13 @@ import { mintTurnCredential, turnUserId } from './turn-credentials.js';
 /** What `/ice-servers` answers: the servers, and how many seconds the credentials in them stay valid. */
 export type IceServerGrant = Required<IceServersResponse>;
 
-/** What the server knows about the client asking; only coturn uses it, to put a per-visitor id in usernames. */
+/** What the server knows about the client asking; only coturn uses it, for the user id in its usernames. */
 export interface IceClient {
-  bearerToken?: string;
+  /**
+   * Who is asking, as the server knows it: `sub:<the room token's sub>` with room auth, else
+   * `address:<rate-limit key>`. Never written anywhere as is: coturn gets an HMAC of it (`turnUserId`).
+   */
+  userKey: string;
 }
 
 export interface IceServerProvider {
@@ -105,7 +109,7 @@ function createProvider(config: IceProviderConfig, options: IceProviderOptions):
 function coturnProvider(config: CoturnConfig): IceServerProvider {
   return {
     async getIceServers(client) {
-      const userId = turnUserId(config.secret, client.bearerToken);
+      const userId = turnUserId(config.secret, client.userKey);
       const { username, credential } = mintTurnCredential(config.secret, userId, config.ttlSeconds);
       return { iceServers: [{ urls: config.urls, username, credential }], ttl: config.ttlSeconds };
     },

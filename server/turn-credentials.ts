@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 export interface TurnCredential {
   username: string;
@@ -26,13 +26,13 @@ export function mintTurnCredential(
 }
 
 /**
- * The id in a coturn username, which coturn logs with every allocation so an operator can tell visitors
- * apart. A visitor who sends a bearer token gets the same id on every request; it is an HMAC keyed with the
- * secret, so it reveals nothing about the token (a plain hash of a guessable token could be reversed) and
- * every server sharing the secret agrees on it. Without a token the id is random.
+ * The id in a coturn username. coturn logs it with every allocation and counts its per-user quota
+ * (`user-quota`) by it, so it stands for whoever the server believes is asking: with room auth, the token's
+ * participant (`sub`); without, the client's address. It is an HMAC keyed with the secret, so neither the
+ * sub nor the address appears in coturn's logs (a plain hash of either could be reversed by guessing) and
+ * every server sharing the secret agrees on it.
  */
-export function turnUserId(secret: string, bearerToken?: string): string {
-  if (bearerToken === undefined) return randomBytes(9).toString('base64url');
+export function turnUserId(secret: string, userKey: string): string {
   // The label keeps these digests apart from the credentials, which are HMACs with the same secret.
-  return createHmac('sha256', secret).update(`call-widget user id\n${bearerToken}`).digest('base64url').slice(0, 16);
+  return createHmac('sha256', secret).update(`call-widget user id\n${userKey}`).digest('base64url').slice(0, 16);
 }

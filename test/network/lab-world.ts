@@ -38,6 +38,8 @@ export class LabWorld {
     TURN_SECRET: SECRET,
     // Resume tokens stay valid across a restart of the server only when they are signed with a fixed key.
     RESUME_SECRET: 'nat-lab-resume-secret',
+    // The reconnect test waits for the room and connection counts, which /healthz shows only on request.
+    HEALTHZ_DETAILS: 'on',
   };
 
   /** Builds the lab and starts coturn and the signaling server(s); `extraServers` maps port → TURN_TTL. */

@@ -11,6 +11,7 @@ import { describe, it, type TestContext } from 'node:test';
 import type { CallServer, CallServerOptions } from '../../server/app.js';
 import type { IceProviderConfig } from '../../server/config.js';
 import { createIceServerSource, IceProviderError } from '../../server/ice-providers.js';
+import { signRoomToken } from '../../server/room-auth.js';
 import { testServer } from './helpers.js';
 
 const SID = `AC${'0a1b2c3d'.repeat(4)}`;
@@ -19,6 +20,7 @@ const TWILIO_BASIC = Buffer.from(`${SID}:${TWILIO_TOKEN}`).toString('base64');
 const CF_KEY_ID = '5c1e0b6a9d2f47e3a8c4b7d6e1f0a2b3';
 const CF_TOKEN = 'cf-turn-api-token-7d1c9a2e5b8f';
 const TURN_SECRET = 'coturn-shared-secret-0123';
+const ROOM_TOKEN_SECRET = 'room-token-secret-0123456789abcdef';
 /** The TURN password inside the providers' answers: a credential too, never to be logged. */
 const PROVIDER_PASSWORD = 'provider-turn-password-9f8e7d';
 const SECRETS = [TWILIO_TOKEN, TWILIO_BASIC, CF_TOKEN, TURN_SECRET, PROVIDER_PASSWORD];
@@ -338,7 +340,7 @@ describe('renewal of shared credentials', () => {
       { baseUrls: { twilio: fake.url }, now: () => clock, log: (line) => logs.push(line) },
     );
     t.after(() => source.close());
-    const get = () => source.getIceServers({});
+    const get = () => source.getIceServers({ userKey: 'address:192.0.2.1' });
 
     assert.equal((await get()).ttl, 600);
     clock = 299_000;
@@ -372,7 +374,7 @@ describe('renewal of shared credentials', () => {
 
   it('answers with the static servers alone, valid for a day, when no provider is configured', async () => {
     const source = createIceServerSource({ iceServers: [{ urls: 'stun:stun.example.com' }], iceProvider: null });
-    assert.deepEqual(await source.getIceServers({}), { iceServers: [{ urls: 'stun:stun.example.com' }], ttl: 86_400 });
+    assert.deepEqual(await source.getIceServers({ userKey: 'address:192.0.2.1' }), { iceServers: [{ urls: 'stun:stun.example.com' }], ttl: 86_400 });
   });
 });
 
@@ -383,26 +385,31 @@ describe('coturn usernames', () => {
     return (body.iceServers[0].username as string).split(':')[1];
   };
 
-  it('gives a visitor with a bearer token the same opaque id every time, on every server sharing the secret', async (t) => {
-    const { server } = await serverFor(t, COTURN_ENV);
-    const { server: other } = await serverFor(t, COTURN_ENV);
-    const token = 'session-token-of-alice';
-    const id = await userId(server, token);
-    assert.equal(await userId(server, token), id);
-    assert.equal(await userId(other, token), id);
-    assert.notEqual(await userId(server, 'session-token-of-bob'), id);
+  it('gives a participant with a room token the same opaque id every time, on every server sharing the secret', async (t) => {
+    const env = { ...COTURN_ENV, ROOM_TOKEN_SECRET };
+    const { server } = await serverFor(t, env);
+    const { server: other } = await serverFor(t, env);
+    const sub = 'participant-alice';
+    const token = (room: string, who = sub) => signRoomToken(ROOM_TOKEN_SECRET, { room, sub: who });
+    const id = await userId(server, await token('room-1'));
+    // Another token for the same participant (another room), and another server: the same id.
+    assert.equal(await userId(server, await token('room-2')), id);
+    assert.equal(await userId(other, await token('room-1')), id);
+    assert.notEqual(await userId(server, await token('room-1', 'participant-bob')), id);
     assert.match(id, /^[A-Za-z0-9_-]{16}$/);
-    // Neither the token nor a plain digest of it, which could be checked against guessed tokens.
-    assert.ok(!id.includes(token));
+    // Neither the sub nor a plain digest of it, which could be checked against guessed subs.
+    assert.ok(!id.includes(sub));
     for (const encoding of ['hex', 'base64url'] as const) {
-      assert.ok(!createHash('sha256').update(token).digest(encoding).startsWith(id));
+      assert.ok(!createHash('sha256').update(sub).digest(encoding).startsWith(id));
     }
   });
 
-  it('gives visitors without a token random ids', async (t) => {
+  it('without room auth, gives each client address one id, whatever bearer token it sends', async (t) => {
     const { server, logs } = await serverFor(t, COTURN_ENV);
-    const ids = await Promise.all([1, 2, 3].map(() => userId(server)));
-    assert.equal(new Set(ids).size, 3);
+    const ids = await Promise.all([undefined, 'session-token-of-alice', 'session-token-of-bob'].map((token) => userId(server, token)));
+    assert.equal(new Set(ids).size, 1);
+    assert.match(ids[0], /^[A-Za-z0-9_-]{16}$/);
+    assert.ok(!ids[0].includes('127.0.0.1'));
     assertNoSecrets(...logs, ...ids);
   });
 
