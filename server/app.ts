@@ -208,7 +208,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     const origin = request.headers.origin;
     // No Origin: not a browser (a native app, a test, curl). Let through like an allowed origin, since
     // Origin is no proof of anything outside a browser; the per-address limit below applies all the same.
-    if (!isAllowedOrigin(origin)) return sendJson(response, 403, { error: `origin ${origin} is not allowed` });
+    if (!isAllowedOrigin(origin)) return sendJson(response, 403, { error: "this page's origin may not use this server (ALLOWED_ORIGINS)" });
     if (origin) {
       response.setHeader('Access-Control-Allow-Origin', origin);
       response.setHeader('Vary', 'Origin');
