@@ -15,6 +15,7 @@ import {
   type IceServerProvider,
   type ProviderBaseUrls,
 } from './ice-providers.js';
+import { guardConnections } from './connection-guard.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 import { RoomAuth, signRoomToken } from './room-auth.js';
 import { attachSignaling, type SignalingOptions } from './signaling.js';
@@ -28,6 +29,9 @@ const STATIC_DIRS = { '/': join(ROOT, 'demo'), '/dist/': join(ROOT, 'dist') };
  * protocol's own limit still get a `payload-too-large` ack, which is the clear error clients should see.
  */
 const MAX_FRAME_BYTES = 256 * 1024;
+
+/** The widget connects the namespace in the same round trip as the handshake; 10 s is ample on any network. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -133,7 +137,10 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     maxHttpBufferSize: MAX_FRAME_BYTES,
     // The origin check is done below, where a refused client gets a readable reason instead of a CORS failure.
     cors: { origin: true },
+    // A connection that never joins the namespace is let go after this, not Socket.IO's 45 s.
+    connectTimeout: CONNECT_TIMEOUT_MS,
   });
+  guardConnections(io, { limits: config.limits, trustProxy: config.trustProxy, log });
   io.use((socket, next) => {
     // A second namespace connect on a connection whose request was already let go (releaseHandshakeRequests)
     // would arrive with no headers to check: the widget never does that, so it is refused.

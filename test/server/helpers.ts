@@ -2,9 +2,11 @@ import { io, type Socket } from 'socket.io-client';
 import { startCallServer, type CallServer, type CallServerOptions } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/protocol.js';
+import { GENEROUS_LIMITS } from '../support/servers.mjs';
 
+/** Every test connects from 127.0.0.1: the per-address limits are raised unless a test sets them. */
 export async function testServer(env: Record<string, string> = {}, options: CallServerOptions = {}): Promise<CallServer> {
-  const loaded = loadConfig({ HOST: '127.0.0.1', PORT: '0', ALLOWED_ORIGINS: '*', ...env });
+  const loaded = loadConfig({ HOST: '127.0.0.1', PORT: '0', ALLOWED_ORIGINS: '*', ...GENEROUS_LIMITS, ...env });
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   return startCallServer(loaded.config, options);
 }
