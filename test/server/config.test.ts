@@ -189,6 +189,39 @@ describe('server configuration', () => {
     assert.ok(!swapped.includes(TWILIO_TOKEN) && !swapped.includes(CF_TOKEN), swapped);
   });
 
+  it('never quotes a value back, not even a fragment of malformed JSON holding a credential', () => {
+    const credential = 'turn-password-0123456789';
+    const errors = errorsFor({
+      ICE_SERVERS: `[{"urls":"turn:x","username":"u","credential":"${credential}"`,
+      PORT: credential,
+      HOST: `${credential} !`,
+      ALLOWED_ORIGINS: credential,
+      TURN_URLS: credential,
+      TURN_SECRET: 'a-long-shared-secret',
+      HEALTHZ_DETAILS: credential,
+    });
+    assert.ok(errors.length >= 6, errors.join('\n'));
+    assert.ok(!errors.join('\n').includes('password'), errors.join('\n'));
+  });
+
+  it('warns when proxies are trusted on an address clients can reach directly', () => {
+    const exposed = loadConfig({ TRUST_PROXY: '1', HOST: '0.0.0.0' });
+    assert.ok(exposed.ok && exposed.warnings.some((w) => w.startsWith('TRUST_PROXY is set and HOST is not a loopback address')));
+    for (const host of ['127.0.0.1', '::1', 'localhost']) {
+      const behind = loadConfig({ TRUST_PROXY: '1', HOST: host });
+      assert.ok(behind.ok && !behind.warnings.some((w) => w.startsWith('TRUST_PROXY')), host);
+    }
+  });
+
+  it('reads FRAME_ANCESTORS as a CSP source list and refuses anything else', () => {
+    const ok = loadConfig({ FRAME_ANCESTORS: 'self https://cms.example https://*.shop.example:8443' });
+    assert.ok(ok.ok);
+    assert.equal(ok.config.frameAncestors, "'self' https://cms.example https://*.shop.example:8443");
+    for (const bad of ["'self'; script-src *", 'none self', 'javascript:alert(1)', 'https://a.example/path']) {
+      assert.ok(errorsFor({ FRAME_ANCESTORS: bad }).some((e) => e.startsWith('FRAME_ANCESTORS:')), bad);
+    }
+  });
+
   it('reports every bad variable at once, not only the first', () => {
     assert.equal(errorsFor({ PORT: 'x', HOST: '!', TURN_TTL: 'y' }).length, 3);
   });
