@@ -76,6 +76,9 @@ export const CallId = v.pipe(
 
 export const DisplayName = boundedString(64, 'displayName');
 
+/** The caller's ring timeout in ms, as the `invite` carries it: 1 s to 10 min. */
+export const RingTimeout = v.pipe(v.number('ringTimeout must be a number'), v.integer(), v.minValue(1000), v.maxValue(600_000));
+
 export const MediaKind = v.picklist(['video', 'audio'], 'media must be "video" or "audio"');
 export type MediaKind = v.InferOutput<typeof MediaKind>;
 
@@ -146,12 +149,28 @@ export const LeaveRequest = v.optional(v.object({}));
  * of the sender's room, adding `from`. Call control first, then the negotiation itself.
  */
 export const RelayedMessages = {
-  invite: v.object({ callId: CallId, media: MediaKind }),
-  accept: v.object({ callId: CallId }),
-  decline: v.object({ callId: CallId, reason: v.optional(v.picklist(['declined', 'busy'])) }),
-  cancel: v.object({ callId: CallId, reason: v.optional(v.picklist(['canceled', 'no-answer'])) }),
-  /** `reason` `ice-failed`: this side found no network path, so the other side fails the call too. */
-  hangup: v.object({ callId: CallId, reason: v.optional(v.picklist(['hangup', 'ice-failed', 'network', 'error'])) }),
+  /**
+   * `ringTimeout`: how long the caller lets it ring, in ms. The caller owns the ring timeout; the callee stops
+   * ringing a little after it (in case the `cancel` is lost) and then says so with `decline` `no-answer`.
+   */
+  invite: v.object({ callId: CallId, media: MediaKind, ringTimeout: v.optional(RingTimeout) }),
+  /**
+   * `media`: what the callee takes part with. `audio` (its own `media`, or a camera that is missing or
+   * blocked) means no video either way: the caller stops offering it. Absent means the invite's media.
+   */
+  accept: v.object({ callId: CallId, media: v.optional(MediaKind) }),
+  /**
+   * `no-answer`: the callee stopped ringing on its own (the caller's `cancel` never came). `media-failed`: the
+   * callee cannot take part (no microphone, or access refused).
+   */
+  decline: v.object({ callId: CallId, reason: v.optional(v.picklist(['declined', 'busy', 'no-answer', 'media-failed'])) }),
+  cancel: v.object({ callId: CallId, reason: v.optional(v.picklist(['canceled', 'no-answer', 'media-failed'])) }),
+  /**
+   * `ice-failed`: this side found no network path, so the other side fails the call too. `network`: media was
+   * lost and not restored within the sender's reconnect window. `media-failed`: this side's microphone or
+   * camera failed after accepting. `error`: any other failure of this side (negotiation, protocol).
+   */
+  hangup: v.object({ callId: CallId, reason: v.optional(v.picklist(['hangup', 'ice-failed', 'network', 'media-failed', 'error'])) }),
   description: v.object({ callId: CallId, generation: v.optional(Generation), description: SessionDescription }),
   candidate: v.object({ callId: CallId, generation: v.optional(Generation), candidate: IceCandidate }),
 } as const;
