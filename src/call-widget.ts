@@ -1,17 +1,11 @@
 import { ContextProvider } from '@lit/context';
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { callContext, type CallContextValue } from './call-context.js';
-import { CallController } from './call-controller.js';
+import { CallController } from './controllers/call-controller.js';
 import { styles } from './call-widget.styles.js';
 import type { CallReason, CallState } from './core/call-machine.js';
 import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
-import { resolveWidgetConfig } from './core/widget-config.js';
 import { statusText } from './messages.js';
-
-/** Changing any of these means another room or server, or other credentials: the session restarts. */
-const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'displayName'] as const;
-/** These apply from the next call on, without leaving the room. */
-const CALL_ATTRIBUTES = ['iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow', 'preconnect'] as const;
 
 /**
  * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
@@ -157,44 +151,11 @@ export class CallWidget extends LitElement {
 
   /** Leaves the room and joins it again (after a failure, or to pick up changed settings). */
   rejoin(): void {
-    this.#startOrFail();
+    this.#call.restart();
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    globalThis.addEventListener?.('pagehide', this.#onPageHide);
-    globalThis.addEventListener?.('pageshow', this.#onPageShow);
-    // Re-attached after a move in the DOM: hostDisconnected stopped the session, so start a new one.
-    if (this.hasUpdated) this.#startOrFail();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
-    globalThis.removeEventListener?.('pageshow', this.#onPageShow);
-  }
-
-  /** Tab closed or navigated away: leave now, so the other side sees `peer-left` at once. */
-  readonly #onPageHide = () => this.#call.leavePage();
-
-  /** Back from the back/forward cache: the page lives again, and so does the widget. */
-  readonly #onPageShow = (event: PageTransitionEvent) => {
-    if (event.persisted) this.#startOrFail();
-  };
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    // A fresh `token` (sites renew them before they expire) goes into the running session: it is used from
-    // the next join and ICE-server fetch on, and a call in progress goes on. Only a session that failed, an
-    // `unauthorized` join among others, starts again with it.
-    const restartForToken = changed.has('token') && (!this.#call.session || this.state === 'failed');
-    if (!this.hasUpdated || restartForToken || SESSION_ATTRIBUTES.some((name) => changed.has(name))) {
-      this.#startOrFail();
-    } else if (changed.has('token') || CALL_ATTRIBUTES.some((name) => changed.has(name))) {
-      const resolved = this.#resolve();
-      if (!resolved.ok) this.#call.failConfiguration(resolved.message);
-      else if (this.#call.session) this.#call.session.update(resolved.config);
-      else this.#call.start(resolved.config);
-    }
+  protected override firstUpdated(): void {
+    this.#call.watchRemoteVideo(this.renderRoot.querySelector<HTMLVideoElement>('[part="remote-video"]'));
   }
 
   protected override updated(): void {
@@ -219,19 +180,8 @@ export class CallWidget extends LitElement {
     };
   }
 
-  /** The attributes, as properties of the same names, are what `resolveWidgetConfig` reads. */
-  #resolve() {
-    return resolveWidgetConfig(this);
-  }
-
-  #startOrFail(): void {
-    const resolved = this.#resolve();
-    if (resolved.ok) this.#call.start(resolved.config);
-    else this.#call.failConfiguration(resolved.message);
-  }
-
   protected override render() {
-    const { state, reason, error, peer, localStream, remoteStream } = this.#call;
+    const { state, reason, error, peer, localStream, remoteStream, notice } = this.#call;
     const status = error ? error.message : statusText(state, reason, peer?.displayName);
     return html`
       <div part="stage">
@@ -254,6 +204,7 @@ export class CallWidget extends LitElement {
         ></video>
       </div>
       <p part="status" class=${state} role="status" aria-live="polite">${status}</p>
+      ${notice && !error ? html`<p part="notice" role="status">${notice}</p>` : nothing}
       <div part="controls">${this.#renderControls(state)}</div>
       <slot></slot>
     `;
@@ -274,6 +225,7 @@ export class CallWidget extends LitElement {
       case 'calling':
       case 'connecting':
       case 'connected':
+      case 'reconnecting':
         return html`<button part="hangup-button" @click=${() => this.hangUp()}>
           ${state === 'calling' ? 'Cancel' : 'Hang up'}
         </button>`;

@@ -24,6 +24,8 @@ const ENDED_TEXT: Partial<Record<CallReason, string>> = {
   canceled: 'Call canceled.',
   'peer-canceled': 'Missed call.',
   'no-answer': 'No answer.',
+  missed: 'Missed call.',
+  'peer-media-failed': "The other person's microphone is not working, so the call could not start.",
   'peer-left': 'The other person left.',
   signaling: 'The call ended: the connection to the call server was lost.',
 };
@@ -33,5 +35,7 @@ export function statusText(state: CallState, reason: CallReason | undefined, pee
   if (state === 'ringing' && peerName) return `${peerName} is calling.`;
   if (state === 'ready' && peerName) return `${peerName} is here. Ready to call.`;
   if (state === 'waiting' && reason === 'peer-left') return 'The other person left. Waiting for someone to join…';
+  if (state === 'waiting' && reason === 'signaling') return 'The connection to the call server was lost and the call ended. Waiting for the other person…';
+  if (state === 'joining' && reason === 'signaling') return 'Reconnecting to the call server…';
   return STATE_TEXT[state];
 }

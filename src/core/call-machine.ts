@@ -7,7 +7,7 @@ import type { CallPath } from './ice-diagnostics.js';
 
 export const CALL_STATES = [
   'idle', // not started, or left the room
-  'joining', // connecting to signaling and joining the room
+  'joining', // connecting to signaling and joining the room (again, with reason `signaling`, after the link dropped)
   'waiting', // in the room, nobody else there
   'ready', // the peer is in the room; a call can be placed
   'calling', // outgoing call ringing at the peer
@@ -35,6 +35,7 @@ export type CallInput =
   | 'media-connected'
   | 'media-lost'
   | 'fail'
+  | 'signaling-lost' // the link to the server dropped outside a call: no call can be placed until it is back
   | 'leave';
 
 /** Why a state was entered, carried in `call-state-change`. */
@@ -46,7 +47,9 @@ export type CallReason =
   | 'busy' // the peer was already in a call
   | 'canceled' // this side canceled its outgoing call
   | 'peer-canceled'
-  | 'no-answer' // the ring timeout passed
+  | 'no-answer' // the ring timeout passed (on the caller's side)
+  | 'missed' // this side rang until the caller's ring timeout passed
+  | 'peer-media-failed' // the other side's microphone failed (missing, blocked or busy)
   | 'peer-left'
   | 'ice-failed'
   | 'network' // media was lost mid-call (and, on `failed`, not restored within the reconnect window)
@@ -67,16 +70,19 @@ const IN_CALL = ['calling', 'ringing', 'connecting', 'connected', 'reconnecting'
 const TRANSITIONS: Record<CallState, Partial<Record<CallInput, CallState>>> = {
   idle: { join: 'joining', fail: 'failed' },
   joining: { 'joined-alone': 'waiting', 'joined-with-peer': 'ready', fail: 'failed', leave: 'idle' },
-  waiting: { 'peer-joined': 'ready', fail: 'failed', leave: 'idle' },
-  ready: { 'peer-left': 'waiting', call: 'calling', invited: 'ringing', fail: 'failed', leave: 'idle' },
+  waiting: { 'peer-joined': 'ready', 'signaling-lost': 'joining', fail: 'failed', leave: 'idle' },
+  ready: { 'peer-left': 'waiting', call: 'calling', invited: 'ringing', 'signaling-lost': 'joining', fail: 'failed', leave: 'idle' },
   // `accept` in `calling`: both sides called at once and the polite side accepts the other's call instead.
-  calling: { accepted: 'connecting', accept: 'connecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
-  ringing: { accept: 'connecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
-  connecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
-  connected: { 'media-lost': 'reconnecting', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
-  reconnecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'ended', fail: 'failed', leave: 'idle' },
-  ended: { 'peer-left': 'waiting', 'peer-joined': 'ready', call: 'calling', invited: 'ringing', fail: 'failed', leave: 'idle' },
-  failed: { join: 'joining', leave: 'idle' },
+  // A call whose peer left is over and there is nobody to call: `waiting`, with reason `peer-left`.
+  calling: { accepted: 'connecting', accept: 'connecting', end: 'ended', 'peer-left': 'waiting', fail: 'failed', leave: 'idle' },
+  ringing: { accept: 'connecting', end: 'ended', 'peer-left': 'waiting', fail: 'failed', leave: 'idle' },
+  connecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'waiting', fail: 'failed', leave: 'idle' },
+  connected: { 'media-lost': 'reconnecting', end: 'ended', 'peer-left': 'waiting', fail: 'failed', leave: 'idle' },
+  reconnecting: { 'media-connected': 'connected', end: 'ended', 'peer-left': 'waiting', fail: 'failed', leave: 'idle' },
+  ended: { 'peer-left': 'waiting', 'peer-joined': 'ready', call: 'calling', invited: 'ringing', 'signaling-lost': 'joining', fail: 'failed', leave: 'idle' },
+  // A failed call leaves us in the room: the peer may still leave or come back. A failed join does not, and
+  // then neither input can arrive.
+  failed: { join: 'joining', 'peer-left': 'waiting', 'peer-joined': 'ready', leave: 'idle' },
 };
 
 export const isInCall = (state: CallState): boolean => (IN_CALL as readonly CallState[]).includes(state);

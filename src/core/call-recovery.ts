@@ -1,29 +1,39 @@
 /**
- * What happens when the network fails mid-call: how trouble is noticed, and the ladder of attempts to get
- * media flowing again before the call is given up.
+ * Whether media is really arriving, and what happens when it stops: the first media of a call (only then is
+ * it `connected`), trouble noticed mid-call, the ladder of attempts to restore it (`reconnect-policy.ts`), and
+ * giving up after the reconnect window.
  *
- * Noticing: the browser alone is slow (measured in headless Chromium: `iceConnectionState` says
- * `disconnected` about 7.5 s after the far side vanishes, `connectionState` `failed` after about 17.5 s). So
- * the media bytes arriving on the connection are polled twice a second, and a stall of 1.5 s counts as
- * trouble, as do `connectionState` `disconnected`/`failed` and the device going offline. A sending peer's
- * audio alone is 50 packets a second (video adds dozens more); even at 20 % loss a silence of 1.5 s does not
- * happen on a working path, while it keeps detection (stall plus one poll) under 2 s. Coming back online, or moving to
- * another network, restarts ICE at once without waiting for a stall.
+ * Judged on media, not on the transport: STUN consent checks and RTCP keep a connection's byte count growing
+ * with no media at all (after a rebuild to a peer that sends none, say), and Chromium was seen decoding video
+ * after two crossing ICE restarts while presenting none. So the host reports two counters: audio RTP packets
+ * received, and video frames presented (or decoded, where nothing presents them), the latter only while video
+ * is expected. Media flows when each expected counter grew within its stall time.
  *
- * The ladder: ICE restarts first (cheap, and through perfect negotiation safe when both sides restart at
- * once), then rebuilding the peer connection from scratch, with growing, jittered delays; after the
- * reconnect window the call is given up. Media flowing again ends it all at once.
+ * Noticing: the browser alone is slow (headless Chromium says `iceConnectionState` `disconnected` about 7.5 s
+ * after the far side vanishes, `connectionState` `failed` after about 17.5 s). A sending peer's audio alone is
+ * 50 packets a second; even at 20 % loss a silence of 1.5 s does not happen on a working path, while it keeps
+ * detection (stall plus one poll) under 2 s. Video is given 3 s: a still scene may drop to a few frames a
+ * second. `connectionState` `disconnected`/`failed` and the device going offline count as trouble at once;
+ * coming back online, or moving to another network, restarts ICE at once.
  */
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { recoveryStep, type RecoveryMethod } from './reconnect-policy.js';
 
-export type RecoveryMethod = 'ice-restart' | 'rebuild';
+export type { RecoveryMethod } from './reconnect-policy.js';
+
+/** Media counters of the current connection; `video` is null while no video is expected. */
+export interface MediaFlow {
+  audio: number;
+  video: number | null;
+}
 
 export interface RecoveryHost {
-  /** The connection whose bytes are watched (changes after a rebuild). */
-  peerConnection(): RTCPeerConnection | null;
+  /** The current connection's counters, or null when there is none to measure. */
+  sample(): Promise<MediaFlow | null>;
+  /** Media arrives: the call is `connected` (the first time, and again after trouble). */
+  onFlowing(): void;
   /** Media stopped: enter `reconnecting`. */
   onTrouble(): void;
-  /** Media flows again: back to `connected`. */
-  onRecovered(): void;
   /** One rung of the ladder; `attempt` counts from 1 within this episode. */
   attempt(method: RecoveryMethod, attempt: number): void;
   /** The reconnect window is over. */
@@ -33,62 +43,67 @@ export interface RecoveryHost {
 export interface RecoveryOptions {
   /** How long to keep trying before giving up (the `reconnect-window` attribute). */
   windowMs: number;
+  /** Perfect negotiation's role: the two roles' ladders take turns (`reconnect-policy.ts`). */
+  polite: boolean;
+  clock?: Clock;
   pollMs?: number;
-  stallMs?: number;
+  audioStallMs?: number;
+  videoStallMs?: number;
   random?: () => number;
 }
 
-/** Delays before each rung, after trouble is noticed. ICE restarts first, then rebuilds. */
-const LADDER: Array<{ method: RecoveryMethod; delayMs: number }> = [
-  { method: 'ice-restart', delayMs: 0 },
-  { method: 'ice-restart', delayMs: 2000 },
-  { method: 'ice-restart', delayMs: 4000 },
-  { method: 'rebuild', delayMs: 6000 },
-  { method: 'rebuild', delayMs: 8000 },
-];
-/** After the ladder's last rung, rebuilds repeat at this pace until the window closes. */
-const LATER_DELAY_MS = 8000;
-/** Up to this share of a delay is added at random, so two sides (or many clients) do not retry in lockstep. */
-const JITTER = 0.25;
+type Phase = 'awaiting' | 'flowing' | 'recovering' | 'stopped';
 
 export class CallRecovery {
   readonly #host: RecoveryHost;
-  readonly #windowMs: number;
-  readonly #pollMs: number;
-  readonly #stallMs: number;
+  readonly #options: Required<Omit<RecoveryOptions, 'clock' | 'random'>>;
+  readonly #clock: Clock;
   readonly #random: () => number;
-  #poll: ReturnType<typeof setInterval> | null = null;
-  #next: ReturnType<typeof setTimeout> | null = null;
-  #deadline: ReturnType<typeof setTimeout> | null = null;
-  #lastBytes = -1;
-  #lastProgressAt = 0;
-  #troubleSince: number | null = null;
+  #phase: Phase = 'stopped';
+  #poll: TimerHandle | null = null;
+  #next: TimerHandle | null = null;
+  #deadline: TimerHandle | null = null;
   #attempts = 0;
+  #episodeStart = 0;
+  /** Per counter: its last value and when it last grew. */
+  readonly #audio = { last: -1, grewAt: -Infinity };
+  readonly #video = { last: -1, grewAt: -Infinity };
+  #sampling = false;
 
   constructor(host: RecoveryHost, options: RecoveryOptions) {
     this.#host = host;
-    this.#windowMs = options.windowMs;
-    this.#pollMs = options.pollMs ?? 500;
-    this.#stallMs = options.stallMs ?? 1500;
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#options = {
+      windowMs: options.windowMs,
+      polite: options.polite,
+      pollMs: options.pollMs ?? 500,
+      audioStallMs: options.audioStallMs ?? 1500,
+      videoStallMs: options.videoStallMs ?? 3000,
+    };
   }
 
   get recovering(): boolean {
-    return this.#troubleSince !== null;
+    return this.#phase === 'recovering';
   }
 
-  /** Starts watching a connected call. */
+  get flowing(): boolean {
+    return this.#phase === 'flowing';
+  }
+
+  /** Starts measuring a call's connection: `onFlowing` once its media arrives. */
   start(): void {
-    if (this.#poll) return;
-    this.#lastProgressAt = Date.now();
-    this.#poll = setInterval(() => void this.#sample(), this.#pollMs);
+    if (this.#phase !== 'stopped') return;
+    this.#phase = 'awaiting';
+    this.#poll = this.#clock.setInterval(() => void this.#sample(), this.#options.pollMs);
+    void this.#sample();
   }
 
   stop(): void {
-    for (const timer of [this.#next, this.#deadline]) if (timer) clearTimeout(timer);
-    if (this.#poll) clearInterval(this.#poll);
-    this.#poll = this.#next = this.#deadline = null;
-    this.#troubleSince = null;
+    this.#phase = 'stopped';
+    this.#clearLadder();
+    if (this.#poll) this.#clock.clearInterval(this.#poll);
+    this.#poll = null;
   }
 
   /** `connectionState` of the watched connection changed. */
@@ -100,91 +115,86 @@ export class CallRecovery {
   networkChanged(kind: 'offline' | 'online' | 'change'): void {
     if (kind === 'offline') return this.#trouble();
     // New addresses: the old candidate pair may be dead already. Restart now rather than after a stall.
-    if (!this.recovering) this.#trouble();
-    else this.#rung(0, true);
+    if (this.#phase === 'flowing') this.#trouble(true);
+    else if (this.#phase === 'recovering') this.#restartNow();
+  }
+
+  /** A new connection (a rebuild) counts from zero: measure against it from now on. */
+  resetBaseline(): void {
+    this.#audio.last = this.#video.last = -1;
   }
 
   async #sample(): Promise<void> {
-    const pc = this.#host.peerConnection();
-    if (!pc || pc.signalingState === 'closed') return;
-    let bytes: number;
+    if (this.#sampling || this.#phase === 'stopped') return;
+    this.#sampling = true;
+    let flow: MediaFlow | null;
     try {
-      bytes = mediaBytesReceived(await pc.getStats());
+      flow = await this.#host.sample();
     } catch {
-      return;
+      flow = null;
+    } finally {
+      this.#sampling = false;
     }
-    const now = Date.now();
-    if (bytes > this.#lastBytes) {
-      // A rebuilt connection starts counting from zero; any new byte after that is progress too.
-      const progressed = this.#lastBytes >= 0 || bytes > 0;
-      this.#lastBytes = bytes;
-      if (progressed) {
-        this.#lastProgressAt = now;
-        if (this.recovering && pc.connectionState === 'connected') this.#recovered();
-      }
-      return;
+    if (!flow || (this.#phase as Phase) === 'stopped') return;
+    const now = this.#clock.now();
+    track(this.#audio, flow.audio, now);
+    if (flow.video !== null) track(this.#video, flow.video, now);
+    const audioFresh = now - this.#audio.grewAt < this.#options.audioStallMs;
+    const videoFresh = flow.video === null || now - this.#video.grewAt < this.#options.videoStallMs;
+    // Recovered, or connected for the first time, only once media came in during the last poll or two.
+    const recent = 2 * this.#options.pollMs + 1;
+    const arriving = now - this.#audio.grewAt < recent && (flow.video === null || now - this.#video.grewAt < Math.max(recent, this.#options.videoStallMs / 2));
+    if (this.#phase === 'flowing') {
+      if (!audioFresh || !videoFresh) this.#trouble();
+    } else if (arriving) {
+      const wasRecovering = this.#phase === 'recovering';
+      this.#phase = 'flowing';
+      if (wasRecovering) this.#clearLadder();
+      this.#host.onFlowing();
     }
-    if (bytes < this.#lastBytes) {
-      this.#lastBytes = bytes; // a new connection after a rebuild
-      return;
-    }
-    if (now - this.#lastProgressAt >= this.#stallMs) this.#trouble();
   }
 
-  #trouble(): void {
-    if (this.recovering || !this.#poll) return;
-    this.#troubleSince = Date.now();
+  /** `restartNow`: the network changed under us, so the first ICE restart does not wait for its rung. */
+  #trouble(restartNow = false): void {
+    if (this.#phase !== 'flowing') return;
+    this.#phase = 'recovering';
     this.#attempts = 0;
+    this.#episodeStart = this.#clock.now();
     this.#host.onTrouble();
-    this.#deadline = setTimeout(() => {
+    this.#deadline = this.#clock.setTimeout(() => {
       this.stop();
       this.#host.onGiveUp();
-    }, this.#windowMs);
-    this.#rung(0);
+    }, this.#options.windowMs);
+    if (restartNow) this.#restartNow();
+    this.#rung(restartNow ? 1 : 0);
   }
 
-  /** Runs rung `index` after its delay; `now` skips the delay (a network change). */
-  #rung(index: number, now = false): void {
-    if (this.#next) clearTimeout(this.#next);
-    const step = LADDER[index] ?? { method: 'rebuild' as const, delayMs: LATER_DELAY_MS };
-    const delay = now ? 0 : step.delayMs * (1 + JITTER * this.#random());
-    this.#next = setTimeout(() => {
-      if (!this.recovering) return;
-      this.#attempts += 1;
-      this.#host.attempt(step.method, this.#attempts);
+  /** Schedules rung `index` on this episode's timeline, so a late rung does not push the later ones back. */
+  #rung(index: number): void {
+    const step = recoveryStep(index, this.#options.polite, this.#random());
+    const delay = Math.max(0, this.#episodeStart + step.atMs - this.#clock.now());
+    this.#next = this.#clock.setTimeout(() => {
+      this.#next = null;
+      if (this.#phase !== 'recovering') return;
+      this.#host.attempt(step.method, ++this.#attempts);
       this.#rung(index + 1);
     }, delay);
   }
 
-  #recovered(): void {
-    if (this.#next) clearTimeout(this.#next);
-    if (this.#deadline) clearTimeout(this.#deadline);
-    this.#next = this.#deadline = null;
-    this.#troubleSince = null;
-    this.#host.onRecovered();
+  /** An ICE restart now, outside the ladder's timeline (new network addresses). */
+  #restartNow(): void {
+    this.#host.attempt('ice-restart', ++this.#attempts);
   }
 
-  /** Media bytes seen after a rebuild: the new connection is the one to measure against. */
-  resetBaseline(): void {
-    this.#lastBytes = -1;
+  #clearLadder(): void {
+    for (const timer of [this.#next, this.#deadline]) if (timer) this.#clock.clearTimeout(timer);
+    this.#next = this.#deadline = null;
   }
 }
 
-/**
- * Bytes of media received: RTP on the inbound streams. The transport's own count also grows with ICE
- * connectivity checks and consent freshness, which flow again after an ICE restart before any media does,
- * so counting them would call a call recovered while its video is still frozen. Only a connection with no
- * inbound stream yet falls back to the transport's count.
- */
-function mediaBytesReceived(stats: RTCStatsReport): number {
-  let rtp = 0;
-  let transport = 0;
-  let streams = 0;
-  stats.forEach((report) => {
-    if (report.type === 'inbound-rtp') {
-      streams += 1;
-      rtp += report.bytesReceived ?? 0;
-    } else if (report.type === 'transport') transport += report.bytesReceived ?? 0;
-  });
-  return streams > 0 ? rtp : transport;
+/** A counter that fell (a new connection after a rebuild) is a new baseline, not progress. */
+function track(counter: { last: number; grewAt: number }, value: number, now: number): void {
+  if (value > counter.last && counter.last >= 0) counter.grewAt = now;
+  else if (value > 0 && counter.last < 0) counter.grewAt = now;
+  counter.last = value;
 }

@@ -4,6 +4,7 @@
  * attribute, else none, in which case calls still connect where host candidates reach.
  */
 import { IceServerList, parse, type IceServer } from '../protocol/protocol.js';
+import { timeoutWhile, type Clock } from './clock.js';
 
 /** A dead endpoint must not hold up a call: after this, the fallback is used. */
 export const ICE_FETCH_TIMEOUT_MS = 5000;
@@ -141,4 +142,59 @@ function isObject(value: unknown): value is Record<string, any> {
 function dropUndefined(server: unknown): unknown {
   if (!isObject(server)) return server;
   return Object.fromEntries(Object.entries(server).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/**
+ * A call may outlive its TURN credentials. The allocation it has keeps working, but an ICE restart needs a
+ * new one, which the TURN server grants only with valid credentials: so fresh ones are fetched ahead of
+ * expiry and handed to the connection (`apply`) for the next allocation, until `signal` aborts.
+ */
+export function keepIceServersFresh(
+  provider: IceServerProvider,
+  source: () => IceServerSource,
+  refreshAt: number | undefined,
+  options: { signal: AbortSignal; clock: Clock; apply(servers: IceServer[]): void; warn(problem: string): void },
+): void {
+  if (refreshAt === undefined) return;
+  // At `refreshAt` the provider's cache is stale, so the `get` really fetches.
+  timeoutWhile(options.clock, options.signal, Math.max(1000, refreshAt - options.clock.now()), async () => {
+    const fresh = await provider.get(source());
+    if (options.signal.aborted) return;
+    if (fresh.problem || !fresh.refreshAt) return options.warn(fresh.problem ?? 'The ICE server endpoint gave no credentials to refresh with.');
+    options.apply(fresh.iceServers);
+    keepIceServersFresh(provider, source, fresh.refreshAt, options);
+  });
+}
+
+/**
+ * The ICE servers of one session's calls: fetched ahead while a peer is in the room (cached within their
+ * lifetime), loaded once per call, kept fresh for calls that outlive their credentials.
+ */
+export class SessionIceServers {
+  constructor(
+    private readonly provider: IceServerProvider,
+    private readonly source: () => IceServerSource,
+    private readonly clock: Clock,
+    private readonly warn: (problem: string) => void,
+  ) {}
+
+  /** A failure is not kept: the call tries again and reports it. */
+  prefetch(): void {
+    void this.provider.get(this.source());
+  }
+
+  async load(): Promise<IceServersResult> {
+    const result = await this.provider.get(this.source());
+    if (result.problem) this.warn(result.problem);
+    return result;
+  }
+
+  keepFresh(signal: AbortSignal, refreshAt: number | undefined, pc: () => RTCPeerConnection | undefined): void {
+    keepIceServersFresh(this.provider, this.source, refreshAt, {
+      signal,
+      clock: this.clock,
+      apply: (iceServers) => pc()?.setConfiguration({ ...pc()!.getConfiguration(), iceServers }),
+      warn: this.warn,
+    });
+  }
 }

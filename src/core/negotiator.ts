@@ -5,6 +5,7 @@
  * arrival order, so a candidate can never overtake the description it belongs to.
  */
 import { CandidateQueue } from './candidate-queue.js';
+import { currentDtlsRole, keepDtlsRole } from './dtls-role.js';
 
 export type NegotiationSignal =
   | { description: { type: 'offer' | 'answer'; sdp: string } }
@@ -141,7 +142,9 @@ export class Negotiator {
       this.#isSettingRemoteAnswerPending = description.type === 'answer';
       try {
         // On a collision the polite side's setRemoteDescription rolls its own offer back implicitly.
-        await pc.setRemoteDescription(description);
+        // An answer to a re-offer (an ICE restart) must not flip the DTLS roles (see dtls-role.ts).
+        const applied = description.type === 'answer' ? { type: description.type, sdp: keepDtlsRole(description.sdp, currentDtlsRole(pc)) } : description;
+        await pc.setRemoteDescription(applied);
       } finally {
         this.#isSettingRemoteAnswerPending = false;
       }

@@ -229,6 +229,21 @@ export class SignalingClient {
     this.#outbox.splice(at < 0 ? this.#outbox.length : at, 0, item);
   }
 
+  /**
+   * Drops what is still waiting for the link of call `callId`, when the call ended before the link came back.
+   * True when its `invite` was among them: the peer never heard of the call, so it needs no ending either.
+   */
+  discard(callId: string): boolean {
+    let invite = false;
+    this.#outbox = this.#outbox.filter((item) => {
+      if ((item.payload as { callId?: string }).callId !== callId) return true;
+      invite ||= item.event === 'invite';
+      item.reject(new SignalingError(ErrorCode.SignalingLost, 'The call ended before the link came back.'));
+      return false;
+    });
+    return invite;
+  }
+
   /** Says goodbye without waiting for an answer: for a page that is going away. */
   leaveNow(): void {
     if (this.#socket.connected) this.#socket.emit('leave', {});

@@ -32,13 +32,37 @@ describe('call state machine', () => {
     expect(notified).to.equal(0);
   });
 
-  it('ends a call in any phase when the peer leaves, and waits again once it is gone', () => {
-    for (const path of [['call'], ['invited'], ['call', 'accepted'], ['call', 'accepted', 'media-connected']] as CallInput[][]) {
+  it('a call whose peer left, in any phase, is over with nobody to call: waiting, reason peer-left', () => {
+    for (const path of [['call'], ['invited'], ['call', 'accepted'], ['call', 'accepted', 'media-connected'], ['call', 'accepted', 'media-connected', 'media-lost']] as CallInput[][]) {
       const machine = machineAt('join', 'joined-with-peer', ...path);
       machine.send('peer-left', 'peer-left');
-      expect(machine.state).to.equal('ended');
-      machine.send('peer-left');
-      expect(machine.state).to.equal('waiting');
+      expect([machine.state, machine.reason]).to.deep.equal(['waiting', 'peer-left']);
+    }
+  });
+
+  it('after a failed call, the peer leaving or coming back is still told (failed is not a dead end)', () => {
+    const left = machineAt('join', 'joined-with-peer', 'call', 'accepted', 'media-connected', 'media-lost');
+    left.send('fail', 'network');
+    expect(left.send('peer-left', 'peer-left')).to.equal(true);
+    expect([left.state, left.reason]).to.deep.equal(['waiting', 'peer-left']);
+    const back = machineAt('join', 'joined-with-peer', 'call', 'accepted', 'media-connected', 'media-lost');
+    back.send('fail', 'network');
+    expect(back.send('peer-joined')).to.equal(true);
+    expect(back.state).to.equal('ready');
+  });
+
+  it('offers no call while the signaling link is down: back to joining, reason signaling; a call in progress goes on', () => {
+    for (const path of [[], ['peer-left'], ['call', 'end']] as CallInput[][]) {
+      const machine = machineAt('join', 'joined-with-peer', ...path);
+      expect(machine.send('signaling-lost', 'signaling')).to.equal(true);
+      expect([machine.state, machine.reason]).to.deep.equal(['joining', 'signaling']);
+      expect(machine.can('call')).to.equal(false);
+      machine.send('joined-with-peer');
+      expect(machine.state).to.equal('ready');
+    }
+    for (const path of [['call'], ['invited'], ['call', 'accepted', 'media-connected']] as CallInput[][]) {
+      const machine = machineAt('join', 'joined-with-peer', ...path);
+      expect(machine.send('signaling-lost', 'signaling')).to.equal(false);
     }
   });
 

@@ -1,136 +1,155 @@
-/** The recovery ladder against a stand-in connection whose received bytes the test controls. */
+/** Whether media flows, and the recovery ladder, against counters the test controls, on a fake clock. */
 import { expect } from '@open-wc/testing';
-import { CallRecovery, type RecoveryMethod } from '../../src/core/call-recovery.js';
+import { CallRecovery, type MediaFlow, type RecoveryMethod } from '../../src/core/call-recovery.js';
+import { MAX_JITTER_MS, POLITE_OFFSET_MS, recoveryStep } from '../../src/core/reconnect-policy.js';
+import { FakeClock } from '../support/fake-clock.js';
 
-function fakeConnection() {
-  const fake = {
-    bytes: 0,
-    flowing: true,
-    connectionState: 'connected' as RTCPeerConnectionState,
-    signalingState: 'stable' as RTCSignalingState,
-    async getStats() {
-      if (fake.flowing) fake.bytes += 1000;
-      return new Map([['T', { type: 'transport', bytesReceived: fake.bytes }]]);
+/** A call's counters: audio packets and video frames grow by a poll's worth while they flow. */
+function media(video = true) {
+  const flow = { audio: true, video, audioCount: 0, videoCount: 0, videoExpected: video };
+  return {
+    flow,
+    sample: async (): Promise<MediaFlow> => {
+      if (flow.audio) flow.audioCount += 25;
+      if (flow.video) flow.videoCount += 15;
+      return { audio: flow.audioCount, video: flow.videoExpected ? flow.videoCount : null };
     },
   };
-  return fake;
 }
 
-function recovery(windowMs = 1500) {
-  const pc = fakeConnection();
+function recovery(options: { windowMs?: number; polite?: boolean; video?: boolean } = {}) {
+  const clock = new FakeClock();
+  const m = media(options.video ?? true);
   const events: string[] = [];
   const r = new CallRecovery(
     {
-      peerConnection: () => pc as unknown as RTCPeerConnection,
+      sample: m.sample,
+      onFlowing: () => events.push('flowing'),
       onTrouble: () => events.push('trouble'),
-      onRecovered: () => events.push('recovered'),
-      attempt: (method: RecoveryMethod, n: number) => events.push(`${method}#${n}`),
+      attempt: (method: RecoveryMethod, n: number) => events.push(`${method}#${n}@${clock.now() - start}`),
       onGiveUp: () => events.push('give-up'),
     },
-    { windowMs, pollMs: 50, stallMs: 200, random: () => 0 },
+    { windowMs: options.windowMs ?? 30_000, polite: options.polite ?? false, clock, random: () => 0 },
   );
-  return { pc, events, r };
+  const start = clock.now();
+  return { clock, flow: m.flow, events, r };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe('call recovery', () => {
-  it('stays quiet while bytes arrive', async () => {
-    const { events, r } = recovery();
+describe('call recovery: is media flowing', () => {
+  it('says flowing once audio and video arrive, and stays quiet while they do', async () => {
+    const { clock, events, r } = recovery();
     r.start();
-    await sleep(500);
+    await clock.tick(60_000);
+    expect(events).to.deep.equal(['flowing']);
     r.stop();
+    expect(clock.pending).to.equal(0);
+  });
+
+  it('is not flowing while only audio arrives in a video call (frames decoded, none presented)', async () => {
+    const { clock, flow, events, r } = recovery();
+    flow.video = false;
+    r.start();
+    await clock.tick(10_000);
     expect(events).to.deep.equal([]);
+    flow.video = true;
+    await clock.tick(1000);
+    expect(events).to.deep.equal(['flowing']);
+    r.stop();
   });
 
-  it('notices a stall, restarts ICE at once, and recovers when bytes flow again', async () => {
-    const { pc, events, r } = recovery();
+  it('needs no video once none is expected (audio-only)', async () => {
+    const { clock, flow, events, r } = recovery({ video: false });
+    flow.videoExpected = false;
     r.start();
-    await sleep(150);
-    pc.flowing = false;
-    await sleep(400);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1']);
-    pc.flowing = true;
-    await sleep(200);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1', 'recovered']);
+    await clock.tick(1000);
+    expect(events).to.deep.equal(['flowing']);
+    r.stop();
+  });
+
+  it('notices frozen video as trouble even while audio flows', async () => {
+    const { clock, flow, events, r } = recovery();
+    r.start();
+    await clock.tick(2000);
+    flow.video = false;
+    await clock.tick(2900);
+    expect(events).to.deep.equal(['flowing']);
+    await clock.tick(1000);
+    expect(events.slice(0, 2)).to.deep.equal(['flowing', 'trouble']);
+    r.stop();
+  });
+});
+
+describe('call recovery: the ladder', () => {
+  it('notices an audio stall within 2 s, restarts ICE at once (impolite), and is flowing again when media returns', async () => {
+    const { clock, flow, events, r } = recovery();
+    r.start();
+    await clock.tick(1000);
+    flow.audio = flow.video = false;
+    await clock.tick(2000);
+    expect(events).to.deep.equal(['flowing', 'trouble', 'ice-restart#1@2500']);
+    flow.audio = flow.video = true;
+    await clock.tick(1000);
+    expect(events.at(-1)).to.equal('flowing');
     expect(r.recovering).to.equal(false);
+    // Recovered: no more rungs.
+    await clock.tick(20_000);
+    expect(events.at(-1)).to.equal('flowing');
     r.stop();
   });
 
-  it('counts media, not connectivity checks: recovers only when RTP arrives again', async () => {
-    let rtp = 0;
-    let transport = 0;
-    let media = true;
-    const pc = {
-      connectionState: 'connected' as RTCPeerConnectionState,
-      signalingState: 'stable' as RTCSignalingState,
-      async getStats() {
-        // STUN checks keep the transport's count rising all along; RTP stops while `media` is off.
-        transport += 100;
-        if (media) rtp += 1000;
-        return new Map<string, object>([
-          ['T', { type: 'transport', bytesReceived: transport + rtp }],
-          ['V', { type: 'inbound-rtp', kind: 'video', bytesReceived: rtp }],
-        ]);
-      },
-    };
-    const events: string[] = [];
-    const r = new CallRecovery(
-      {
-        peerConnection: () => pc as unknown as RTCPeerConnection,
-        onTrouble: () => events.push('trouble'),
-        onRecovered: () => events.push('recovered'),
-        attempt: (method: RecoveryMethod, n: number) => events.push(`${method}#${n}`),
-        onGiveUp: () => events.push('give-up'),
-      },
-      { windowMs: 5000, pollMs: 50, stallMs: 200, random: () => 0 },
-    );
+  it('climbs ICE restarts then rebuilds, and gives up when the window closes', async () => {
+    const { clock, flow, events, r } = recovery({ windowMs: 20_000 });
     r.start();
-    await sleep(150);
-    media = false;
-    await sleep(500);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1']);
-    media = true;
-    await sleep(200);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1', 'recovered']);
-    r.stop();
+    await clock.tick(1000);
+    flow.audio = flow.video = false;
+    await clock.tick(30_000);
+    const methods = events.filter((e) => /#/.test(e)).map((e) => e.split('@')[0]);
+    expect(methods).to.deep.equal(['ice-restart#1', 'ice-restart#2', 'ice-restart#3', 'rebuild#4', 'rebuild#5', 'rebuild#6']);
+    expect(events.at(-1)).to.equal('give-up');
+    expect(clock.pending).to.equal(0);
   });
 
-  it('gives up when the window closes', async () => {
-    const { pc, events, r } = recovery(600);
-    r.start();
-    pc.flowing = false;
-    await sleep(1200);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1', 'give-up']);
+  it('the polite side runs each rung a second after the impolite side: two restarts never cross', () => {
+    for (let i = 0; i < 8; i++) {
+      const impolite = [0, 0.999].map((random) => recoveryStep(i, false, random).atMs);
+      const polite = [0, 0.999].map((random) => recoveryStep(i, true, random).atMs);
+      expect(recoveryStep(i, true, 0).method).to.equal(recoveryStep(i, false, 0).method);
+      // The latest impolite attempt and the earliest polite one are at least 0.5 s apart.
+      expect(polite[0] - impolite[1]).to.be.at.least(POLITE_OFFSET_MS - MAX_JITTER_MS);
+    }
   });
 
   it('treats connectionState failed as trouble without waiting for a stall', async () => {
-    const { events, r } = recovery();
+    const { clock, events, r } = recovery();
     r.start();
+    await clock.tick(1000);
     r.connectionStateChanged('failed');
-    await sleep(30);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1']);
+    await clock.tick(0);
+    expect(events.slice(0, 3)).to.deep.equal(['flowing', 'trouble', 'ice-restart#1@1000']);
     r.stop();
   });
 
-  it('restarts ICE at once on a network change, even mid-recovery', async () => {
-    const { pc, events, r } = recovery(5000);
+  it('restarts ICE at once on a network change, even on the polite side and mid-recovery', async () => {
+    const { clock, events, r } = recovery({ polite: true });
     r.start();
-    r.networkChanged('change');
-    await sleep(30);
-    pc.flowing = false;
+    await clock.tick(1000);
     r.networkChanged('online');
-    await sleep(30);
-    expect(events).to.deep.equal(['trouble', 'ice-restart#1', 'ice-restart#2']);
+    await clock.tick(0);
+    expect(events).to.deep.equal(['flowing', 'trouble', 'ice-restart#1@1000']);
+    r.networkChanged('change');
+    expect(events.at(-1)).to.equal('ice-restart#2@1000');
     r.stop();
   });
 
-  it('does nothing after stop', async () => {
-    const { pc, events, r } = recovery();
+  it('does nothing after stop, and holds no timer', async () => {
+    const { clock, flow, events, r } = recovery();
     r.start();
+    await clock.tick(1000);
     r.stop();
-    pc.flowing = false;
-    await sleep(400);
-    expect(events).to.deep.equal([]);
+    flow.audio = flow.video = false;
+    r.connectionStateChanged('failed');
+    await clock.tick(40_000);
+    expect(events).to.deep.equal(['flowing']);
+    expect(clock.pending).to.equal(0);
   });
 });

@@ -279,7 +279,8 @@ describe('a call between two widgets', () => {
     await waitForState(bob, 'ringing');
     await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
     expect(alice.reason).to.equal('no-answer');
-    expect(bob.reason).to.equal('no-answer');
+    // For the callee it was a missed call: the caller's ring timeout passed.
+    expect(bob.reason).to.equal('missed');
     alice.remove();
     bob.remove();
   });
@@ -437,7 +438,10 @@ describe('what goes wrong, said clearly', () => {
     const { alice, bob } = await pair(signalingUrl);
     // The fake-UI flag grants every request, so a refusal is the one thing simulated here.
     const original = navigator.mediaDevices.getUserMedia;
-    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+    // Only the caller's request is refused: both widgets share this page's `navigator`.
+    let refused = false;
+    navigator.mediaDevices.getUserMedia = (constraints) =>
+      refused ? original.call(navigator.mediaDevices, constraints) : ((refused = true), Promise.reject(new DOMException('denied', 'NotAllowedError')));
     try {
       const error = new Promise<string>((resolve) => alice.addEventListener('call-error', (e) => resolve(e.detail.code)));
       void alice.call();
@@ -446,9 +450,9 @@ describe('what goes wrong, said clearly', () => {
       expect(alice.reason).to.equal('media');
       await alice.updateComplete;
       expect(alice.shadowRoot!.querySelector('[part="status"]')!.textContent).to.contain('blocked');
-      // The invite went out while the camera started; the callee hears that the call was called off.
+      // The invite went out while the camera started; the callee hears why the call was called off.
       await waitForState(bob, 'ended');
-      expect(bob.reason).to.equal('peer-canceled');
+      expect(bob.reason).to.equal('peer-media-failed');
     } finally {
       navigator.mediaDevices.getUserMedia = original;
     }

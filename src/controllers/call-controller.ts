@@ -1,0 +1,178 @@
+/**
+ * Bridges a `CallSession` to the element: owns the session's lifecycle (started when the element is first
+ * rendered or put back in the page, restarted when the room or server changes, told of new settings, stopped
+ * when the element leaves), keeps what the element renders (state, streams, peer, error, notice) and turns
+ * session callbacks into DOM events and re-renders.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { CallMachine, type CallReason, type CallState, type CallTransition } from '../core/call-machine.js';
+import { CallSession, type CallErrorInfo, type CallSessionConfig } from '../core/call-session.js';
+import type { IceDiagnosticSummary } from '../core/ice-diagnostics.js';
+import { resolveWidgetConfig, type WidgetAttributes } from '../core/widget-config.js';
+import { CallErrorEvent, CallReconnectEvent, CallStateChangeEvent } from '../events.js';
+import { ErrorCode, type Peer } from '../protocol/protocol.js';
+import { FrameCounter } from './frame-counter.js';
+import { PageLifecycleController } from './page-lifecycle-controller.js';
+
+/** Changing any of these means another room or server: the session restarts. */
+const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'displayName'] as const;
+/** These apply from the next call on, without leaving the room. */
+const CALL_ATTRIBUTES = ['token', 'iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow', 'preconnect'] as const;
+type Attribute = (typeof SESSION_ATTRIBUTES)[number] | (typeof CALL_ATTRIBUTES)[number];
+
+export type CallHost = ReactiveControllerHost & HTMLElement & WidgetAttributes;
+
+export class CallController implements ReactiveController {
+  readonly #host: CallHost;
+  readonly #page: PageLifecycleController;
+  readonly #frames = new FrameCounter();
+  #session: CallSession | null = null;
+  /** The attribute values the running session was given; null before the first start. */
+  #applied: Partial<Record<Attribute, unknown>> | null = null;
+  /** The element's one state machine; each session (one per room and server) drives it in turn. */
+  readonly machine = new CallMachine();
+
+  localStream: MediaStream | null = null;
+  remoteStream: MediaStream | null = null;
+  peer: Peer | null = null;
+  /** The last fatal error, shown until the next state change away from `failed`. */
+  error: CallErrorInfo | null = null;
+  /** A sentence for the visitor during this call (the camera failed, so it is audio only), or null. */
+  notice: string | null = null;
+  /** From the last call that could not connect; kept until the next one does. */
+  diagnostics: IceDiagnosticSummary | null = null;
+
+  constructor(host: CallHost) {
+    this.#host = host;
+    host.addController(this);
+    this.#page = new PageLifecycleController(host, { onLeave: () => this.#leavePage(), onReturn: () => this.restart() });
+    this.machine.subscribe((t) => this.#onTransition(t));
+  }
+
+  get session(): CallSession | null {
+    return this.#session;
+  }
+
+  get state(): CallState {
+    return this.machine.state;
+  }
+
+  get reason(): CallReason | undefined {
+    return this.machine.reason;
+  }
+
+  /** The remote <video>, whose presented frames tell recovery what the visitor sees. */
+  watchRemoteVideo(video: HTMLVideoElement | null): void {
+    this.#frames.watch(video);
+  }
+
+  hostConnected(): void {
+    // Put back in the page after a move in the DOM: hostDisconnected stopped the session, so start a new one.
+    if (this.#applied) this.restart();
+  }
+
+  hostUpdate(): void {
+    const changed = (names: readonly Attribute[]) => names.some((name) => this.#applied?.[name] !== this.#host[name]);
+    // A fresh `token` (sites renew them before they expire) goes into the running session: it is used from
+    // the next join and ICE-server fetch on, and a call in progress goes on. Only a session that failed, an
+    // `unauthorized` join among others, starts again with it.
+    const restartForToken = changed(['token']) && (!this.#session || this.state === 'failed');
+    if (!this.#applied || restartForToken || changed(SESSION_ATTRIBUTES)) return this.restart();
+    if (!changed(CALL_ATTRIBUTES)) return;
+    const resolved = this.#resolve();
+    if (!resolved.ok) this.#failConfiguration(resolved.message);
+    else if (this.#session) this.#session.update(resolved.config);
+    else this.#start(resolved.config);
+  }
+
+  hostDisconnected(): void {
+    this.stop();
+  }
+
+  /** Leaves any room and joins the configured one again (after a failure, or to pick up changed settings). */
+  restart(): void {
+    const resolved = this.#resolve();
+    if (resolved.ok) this.#start(resolved.config);
+    else this.#failConfiguration(resolved.message);
+  }
+
+  stop(): void {
+    const session = this.#session;
+    if (!session) return;
+    session.stop();
+    this.#session = null;
+    this.localStream = this.remoteStream = this.peer = this.notice = null;
+    this.#host.requestUpdate();
+  }
+
+  #resolve() {
+    this.#applied = Object.fromEntries([...SESSION_ATTRIBUTES, ...CALL_ATTRIBUTES].map((name) => [name, this.#host[name]]));
+    return resolveWidgetConfig(this.#host);
+  }
+
+  #start(config: CallSessionConfig): void {
+    this.stop();
+    this.error = null;
+    this.machine.send('leave'); // out of `failed`, so the new session can join
+    const page = this.#page;
+    const session: CallSession = new CallSession(
+      config,
+      {
+        onError: (e) => this.#session === session && this.#onError(e),
+        onNotice: (message) => this.#session === session && this.#set(() => (this.notice = message)),
+        onLocalStream: (s) => this.#session === session && this.#set(() => (this.localStream = s)),
+        onRemoteStream: (s) => this.#session === session && this.#set(() => (this.remoteStream = s)),
+        onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
+        onReconnectAttempt: (detail) => this.#session === session && this.#host.dispatchEvent(new CallReconnectEvent(detail)),
+        watchNetwork: (onChange) => page.watchNetwork(onChange),
+        framesPresented: () => this.#frames.presented,
+        sendBeacon: (url, body) => page.sendBeacon(url, body),
+      },
+      this.machine,
+    );
+    this.#session = session;
+    void session.start();
+  }
+
+  /** The page is going away: say goodbye without the clean hang-up round trip. */
+  #leavePage(): void {
+    this.#session?.leavePage();
+    this.#session = null;
+    this.localStream = this.remoteStream = this.peer = null;
+  }
+
+  /** An attribute is wrong: no session can run, and the page is told which attribute and why. */
+  #failConfiguration(message: string): void {
+    this.stop();
+    this.machine.send('leave');
+    this.#onError({ code: ErrorCode.InvalidAttribute, message, fatal: true });
+    this.machine.send('fail', 'invalid-attribute');
+  }
+
+  #onTransition(transition: CallTransition): void {
+    if (transition.state !== 'failed') this.error = null;
+    if (transition.state === 'connected') this.diagnostics = null;
+    this.#host.requestUpdate();
+    this.#host.dispatchEvent(
+      new CallStateChangeEvent({
+        state: transition.state,
+        previous: transition.previous,
+        ...(transition.reason && { reason: transition.reason }),
+        ...(transition.path && { path: transition.path }),
+      }),
+    );
+  }
+
+  #onError(error: CallErrorInfo): void {
+    if (error.fatal) this.error = error;
+    if (error.diagnostics) this.diagnostics = error.diagnostics;
+    else console.warn(`[call-widget] ${error.code}: ${error.message}`);
+    this.#host.requestUpdate();
+    this.#host.dispatchEvent(new CallErrorEvent(error));
+  }
+
+  #set(apply: () => void): void {
+    apply();
+    this.#host.requestUpdate();
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * One call: who placed it, what it carries, and everything it holds, stopped together when it ends. Like
+ * `@lit/task`'s runs, each call has its own `AbortController`: its timer, listeners and async steps end with
+ * `call.signal`, so a late callback of an ended call finds it aborted and does nothing.
+ */
+import type { MediaKind } from '../protocol/protocol.js';
+import { timeoutWhile, type Clock, type TimerHandle } from './clock.js';
+import type { IceServersResult } from './ice-servers.js';
+import type { LocalMedia } from './local-media.js';
+import type { NegotiationSignal } from './negotiator.js';
+import { CallConnection, type PeerConnectionFactory } from './peer-connection.js';
+import { CallRecovery, type MediaFlow, type RecoveryHost } from './call-recovery.js';
+import type { CallPath } from './ice-diagnostics.js';
+
+/** Negotiation failures mid-call rebuild the connection; past this many in one call, the call fails. */
+const MAX_FAILURE_REBUILDS = 3;
+
+export type NegotiationMessage =
+  | { event: 'description'; payload: { callId: string; generation: number; description: { type: 'offer' | 'answer'; sdp: string } } }
+  | { event: 'candidate'; payload: { callId: string; generation: number; candidate: ReturnType<typeof toCandidateInit> } };
+
+/** Signals held for a connection not made yet; the relay's rate limit bounds them, this bounds them here. */
+const MAX_HELD_SIGNALS = 500;
+
+/** Thrown into a call's pending steps once it ended; never reported. */
+export class CallEnded extends Error {
+  constructor() {
+    super('The call ended.');
+    this.name = 'CallEnded';
+  }
+}
+
+export interface CallInit {
+  id: string;
+  direction: 'outgoing' | 'incoming';
+  media: MediaKind;
+  /** Local media and ICE servers already on their way (a call replaced in glare hands them on). */
+  localMedia: Promise<LocalMedia>;
+  iceServers: Promise<IceServersResult>;
+}
+
+/** What a call's connections are made with and report to: the session, seen from the call. */
+export interface CallEnvironment {
+  clock: Clock;
+  polite(): boolean;
+  iceTransportPolicy(): RTCIceTransportPolicy;
+  certificate(): RTCCertificate | null;
+  /** Resolves once the DTLS certificate is made (or cannot be). */
+  certificateReady(): Promise<unknown>;
+  /** Keeps the TURN credentials of `call` fresh from `refreshAt` on (`keepIceServersFresh`). */
+  keepIceServersFresh(call: Call, refreshAt: number | undefined): void;
+  /** For the media watch: the reconnect window, and this side's role in perfect negotiation. */
+  reconnectWindowMs(): number;
+  createPeerConnection: PeerConnectionFactory;
+  /** The local stream whose tracks go into the senders once the call is accepted. */
+  localStream(): MediaStream | null;
+  /** Frames of remote video the page presented (see `CallSessionHost.framesPresented`). */
+  framesPresented?(): number | null;
+  /** The call became audio-only: the camera stops; `notice`, when the visitor should hear why. */
+  onAudioOnly(call: Call, notice: string | undefined): void;
+  /** Relays one of the call's negotiation messages to the peer. */
+  relay(call: Call, message: NegotiationMessage): void;
+  onRemoteStream(stream: MediaStream): void;
+  onConnectionState(call: Call, state: RTCPeerConnectionState): void;
+  /** A negotiation, or putting a track into a sender, failed, and no rebuild can save the call. */
+  onError(call: Call, error: Error): void;
+}
+
+export class Call {
+  readonly id: string;
+  readonly direction: 'outgoing' | 'incoming';
+  /** What the call carries; `audio` once either side said so (a callee's choice, a missing camera). */
+  media: MediaKind;
+  readonly localMedia: Promise<LocalMedia>;
+  /** Fetched once per call, while it rings, so a slow or dead endpoint costs its timeout once at most. */
+  readonly iceServers: Promise<IceServersResult>;
+  /** Only its id is used: the far side files our tracks under it (its `track` event's `streams`). */
+  readonly outgoing = new MediaStream();
+  /** The connection of the current generation: 0, then one more for each rebuild. */
+  connection: CallConnection | null = null;
+  recovery: CallRecovery | null = null;
+  /** The connection on its way: started while ringing (preconnect) or on accept. */
+  started: Promise<void> | null = null;
+  /**
+   * False until the call is accepted: until then the connection's senders carry no track, so nothing is sent
+   * before the visitor (or the peer) said yes.
+   */
+  accepted = false;
+  readonly #abort = new AbortController();
+  readonly #env: CallEnvironment;
+  #held: NegotiationSignal[] = [];
+  #failureRebuilds = 0;
+  #timer: TimerHandle | null = null;
+
+  constructor(init: CallInit, env: CallEnvironment) {
+    this.id = init.id;
+    this.direction = init.direction;
+    this.media = init.media;
+    this.localMedia = init.localMedia;
+    this.iceServers = init.iceServers;
+    this.#env = env;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get ended(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  get generation(): number {
+    return this.connection?.generation ?? 0;
+  }
+
+  /** The call's one phase timer (ringing, then connecting): each replaces the last; none fires after the end. */
+  setTimer(ms: number, onTimeout: () => void): void {
+    this.clearTimer();
+    this.#timer = timeoutWhile(this.#env.clock, this.signal, ms, () => {
+      this.#timer = null;
+      onTimeout();
+    });
+  }
+
+  clearTimer(): void {
+    if (this.#timer !== null) this.#env.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /**
+   * The first connection, once the ICE servers and the certificate are there (they were fetched and made
+   * while the peer was in the room, as a rule). Its senders start empty and get the tracks on accept.
+   */
+  start(): Promise<void> {
+    return (this.started ??= this.until(Promise.all([this.iceServers, this.#env.certificateReady()])).then(([ice]) => {
+      this.connect(0, this.direction === 'outgoing', ice.iceServers);
+      this.#env.keepIceServersFresh(this, ice.refreshAt);
+    }));
+  }
+
+  /**
+   * Watches the media from now on (`CallRecovery`): `onFlowing` with the path once it arrives, and again after
+   * trouble; the ladder's attempts run here, the rest is the session's to decide.
+   */
+  watch(events: Pick<RecoveryHost, 'onTrouble' | 'onGiveUp'> & { onFlowing(path: CallPath | null): void; onAttempt: RecoveryHost['attempt'] }): void {
+    this.recovery ??= new CallRecovery(
+      {
+        sample: () => this.sample(),
+        onFlowing: this.bind(() => void this.#path().then((path) => this.recovery?.flowing && !this.ended && events.onFlowing(path))),
+        onTrouble: this.bind(events.onTrouble),
+        attempt: this.bind((method, attempt) => {
+          if (!this.connection) return;
+          events.onAttempt(method, attempt);
+          if (method === 'ice-restart') this.connection.restartIce();
+          else this.rebuild(this.generation + 1, true);
+        }),
+        onGiveUp: this.bind(events.onGiveUp),
+      },
+      { windowMs: this.#env.reconnectWindowMs(), polite: this.#env.polite(), clock: this.#env.clock },
+    );
+    this.recovery.start();
+  }
+
+  /** The path media takes; asked again a few times, as Firefox may name no pair for a moment after a restart. */
+  async #path(): Promise<CallPath | null> {
+    let path: CallPath | null = null;
+    for (let tries = 0; tries < 5 && !path && !this.ended; tries++) {
+      if (tries) await new Promise((resolve) => this.#env.clock.setTimeout(() => resolve(undefined), 300));
+      path = (await this.connection?.diagnostics.path().catch(() => null)) ?? null;
+    }
+    return path;
+  }
+
+  /**
+   * A connection of `generation` (the first, or a rebuild's) replaces the current one. The side that starts
+   * a rebuild offers; the other answers on the connection it builds on receipt. Signals held for it go in.
+   */
+  connect(generation: number, initiator: boolean, iceServers: RTCIceServer[]): CallConnection {
+    this.connection?.close();
+    const env = this.#env;
+    const certificate = env.certificate();
+    const connection: CallConnection = new CallConnection({
+      generation,
+      initiator,
+      polite: env.polite(),
+      media: this.media,
+      outgoing: this.outgoing,
+      configuration: { iceServers, iceTransportPolicy: env.iceTransportPolicy(), ...(certificate && { certificates: [certificate] }) },
+      createPeerConnection: env.createPeerConnection,
+      send: this.bind((signal) =>
+        env.relay(
+          this,
+          'description' in signal
+            ? { event: 'description', payload: { callId: this.id, generation, description: signal.description } }
+            : { event: 'candidate', payload: { callId: this.id, generation, candidate: toCandidateInit(signal.candidate) } },
+        ),
+      ),
+      onRemoteStream: this.bind((stream) => env.onRemoteStream(stream)),
+      onConnectionState: this.bind((state) => this.connection === connection && env.onConnectionState(this, state)),
+      // The answer is out: now the senders the offer brought may take the tracks. Before it, `replaceTrack`
+      // would queue ahead of the answer on the connection's operations chain.
+      onAnswerSent: this.bind(() => void this.fillSenders()),
+      onError: this.bind((error) => this.connection === connection && this.#onNegotiationError(error)),
+    });
+    this.connection = connection;
+    this.recovery?.resetBaseline();
+    for (const signal of this.#held.splice(0)) void connection.handle(signal);
+    void this.fillSenders();
+    return connection;
+  }
+
+  /** A negotiation that fails mid-call (a restart refused) is worth a rebuild; before media, it fails the call. */
+  #onNegotiationError(error: Error): void {
+    const midCall = this.recovery?.flowing || this.recovery?.recovering;
+    if (!midCall || ++this.#failureRebuilds > MAX_FAILURE_REBUILDS) return this.#env.onError(this, error);
+    console.warn(`[call-widget] negotiation failed mid-call (${error.message}); rebuilding the connection`);
+    this.rebuild(this.generation + 1, true);
+  }
+
+  /** A new connection in place of the current one, with the same ICE servers, as generation `generation`. */
+  rebuild(generation: number, initiator: boolean): void {
+    const iceServers = this.connection?.pc.getConfiguration().iceServers ?? [];
+    this.connect(generation, initiator, iceServers);
+  }
+
+  /** Applies a signal of the current generation, or holds it until the first connection exists. */
+  handle(signal: NegotiationSignal): void {
+    if (this.connection) void this.connection.handle(signal);
+    else if (this.#held.length < MAX_HELD_SIGNALS) this.#held.push(signal);
+  }
+
+  /** Puts the local tracks into the connection's empty sending slots, once the call is accepted. */
+  fillSenders(): Promise<unknown> {
+    const stream = this.#env.localStream();
+    if (!this.accepted || !stream || !this.connection || this.ended) return Promise.resolve();
+    return this.connection.fillSenders(stream).catch(this.bind((error: Error) => this.#env.onError(this, error)));
+  }
+
+  /** No video either way from now on: the callee's choice (its accept says so), or a camera that failed. */
+  goAudioOnly(notice?: string): void {
+    if (this.media === 'audio') return;
+    this.media = 'audio';
+    this.connection?.dropVideo();
+    this.#env.onAudioOnly(this, notice);
+  }
+
+  /** The call's local media, once open; a camera that failed makes the call audio-only (the visitor is told). */
+  mediaReady(): Promise<LocalMedia> {
+    return this.until(this.localMedia).then((media) => {
+      if (media.media === 'audio') this.goAudioOnly(media.cameraProblem?.message);
+      return media;
+    });
+  }
+
+  /**
+   * What `CallRecovery` judges by: audio RTP packets received, and while video comes in, the frames the page
+   * presented (without a page to ask, frames decoded).
+   */
+  async sample(): Promise<MediaFlow | null> {
+    const pc = this.connection?.pc;
+    if (!pc || pc.signalingState === 'closed') return null;
+    const stats = await pc.getStats();
+    let audio = 0;
+    let decoded = 0;
+    stats.forEach((report) => {
+      if (report.type !== 'inbound-rtp') return;
+      if (report.kind === 'audio') audio += report.packetsReceived ?? 0;
+      else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
+    });
+    // Video is expected while a video m-line is negotiated to receive: not once either side went audio-only.
+    const receivesVideo = pc
+      .getTransceivers()
+      .some((t) => t.receiver.track.kind === 'video' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly'));
+    return { audio, video: receivesVideo ? (this.#env.framesPresented?.() ?? decoded) : null };
+  }
+
+  /** `callback`, made a no-op once the call ended. */
+  bind<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      if (!this.ended) callback(...args);
+    };
+  }
+
+  /** Settles as `promise` does while the call lives; rejects with `CallEnded` once it ended. */
+  until<T>(promise: Promise<T>): Promise<T> {
+    if (this.ended) return Promise.reject(new CallEnded());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new CallEnded());
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => (this.signal.removeEventListener('abort', onAbort), this.ended ? reject(new CallEnded()) : resolve(value)),
+        (error) => (this.signal.removeEventListener('abort', onAbort), reject(this.ended ? new CallEnded() : error)),
+      );
+    });
+  }
+
+  /** Stops everything the call holds. Its local media stays: the session decides whether it outlives the call. */
+  end(): void {
+    if (this.ended) return;
+    this.clearTimer();
+    this.#abort.abort();
+    this.recovery?.stop();
+    this.connection?.close();
+  }
+}
+
+/** `RTCIceCandidate.toJSON()` may carry `null`s and extra fields; send only what the protocol defines. */
+function toCandidateInit(candidate: RTCIceCandidateInit) {
+  return {
+    candidate: candidate.candidate ?? '',
+    sdpMid: candidate.sdpMid ?? null,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+    usernameFragment: candidate.usernameFragment ?? null,
+  };
+}
