@@ -38,50 +38,70 @@ function onlyTheTransportsUsed(): Plugin {
  * engine.io-parser's packet codec for text only. Its browser `encodePacket.js` and `decodePacket.js` also
  * carry binary messages (Blob and ArrayBuffer, base64 over long-polling: a FileReader and a base64 table,
  * 0.55 KB gzip); Socket.IO sends binary frames only for binary attachments, which the widget's packet parser
- * neither makes nor accepts (src/core/socket-io-text-parser.ts). Both modules are served from
- * src/core/engine-io-text-packets.ts, the same wire format for text, checked against engine.io-parser in
+ * neither makes nor accepts (src/transport/socket-io-text-parser.ts). Both modules are served from
+ * src/transport/engine-io-text-packets.ts, the same wire format for text, checked against engine.io-parser in
  * test/server/engine-io-text-packets.test.ts. Node (tests, benches) keeps engine.io-parser's own.
  */
 function textOnlyEngineIoPackets(): Plugin {
   const codec = /[\\/]engine\.io-parser[\\/]build[\\/]esm[\\/](encode|decode)Packet\.browser\.js$/;
   return standIn('text-only-engine-io-packets', codec, 2, ([, which]) =>
     which === 'encode'
-      ? `export { encodePacket, encodePacketToBinary } from ${source('engine-io-text-packets')};`
-      : `export { decodePacket } from ${source('engine-io-text-packets')};`,
+      ? `export { encodePacket, encodePacketToBinary } from ${ours('engine-io-text-packets')};`
+      : `export { decodePacket } from ${ours('engine-io-text-packets')};`,
   );
 }
 
 /**
  * engine.io-client's URI parser (`contrib/parseuri.js`: a 14-group regular expression with IPv6 and path
  * helpers, 0.4 KB gzip) by the browser's URL parser, for the host, protocol, port and query that
- * engine.io-client reads of it: src/core/engine-io-uri.ts, checked against the original in
+ * engine.io-client reads of it: src/transport/engine-io-uri.ts, checked against the original in
  * test/server/engine-io-uri.test.ts.
  */
 function platformUriParser(): Plugin {
   const parser = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]contrib[\\/]parseuri\.js$/;
-  return standIn('platform-uri-parser', parser, 1, () => `export { parse } from ${source('engine-io-uri')};`);
+  return standIn('platform-uri-parser', parser, 1, () => `export { parse } from ${ours('engine-io-uri')};`);
 }
 
-const corePath = (name: string) => fileURLToPath(new URL(`src/core/${name}.ts`, import.meta.url));
-const source = (name: string) => JSON.stringify(corePath(name));
+/**
+ * socket.io-parser by src/transport/socket-io-text-parser.ts, the same wire format for text packets, checked
+ * against socket.io-parser in test/server/socket-io-text-parser.test.ts. socket.io-client imports its default
+ * parser even when given another (the widget passes this one, src/core/signaling-client.ts), so serving it here
+ * leaves the default's binary support (1.2 KB gzip) out.
+ */
+function textOnlySocketIoParser(): Plugin {
+  const parser = /[\\/]socket\.io-parser[\\/]build[\\/]esm[\\/]index\.js$/;
+  return standIn('text-only-socket-io-parser', parser, 1, () => `export * from ${ours('socket-io-text-parser')};`);
+}
+
+/** The path of one of our stand-ins, as a string literal for generated code. */
+const ours = (name: string) => JSON.stringify(fileURLToPath(new URL(`src/transport/${name}.ts`, import.meta.url)));
 
 /**
- * Serves a module of ours in place of `count` modules of a package that match `original`. The build warns
- * when fewer were bundled: the package has changed, and the stand-in may no longer fit it.
+ * Serves a module of ours in place of `count` modules of a package whose resolved ids match `original`. The
+ * build fails when fewer were bundled: the package has changed (a file renamed or moved, or no longer imported),
+ * and the stand-in would silently not apply, or no longer fit it. test/server/stand-ins.test.ts shows it failing.
  */
 function standIn(name: string, original: RegExp, count: number, replacement: (match: RegExpExecArray) => string): Plugin {
   const applied = new Set<string>();
   return {
     name: `call-widget:${name}`,
     apply: 'build',
+    buildStart() {
+      applied.clear();
+    },
     load(id) {
       const match = original.exec(id);
       if (!match) return null;
       applied.add(id);
       return replacement(match);
     },
-    buildEnd() {
-      if (applied.size < count) this.warn(`${name}: ${count - applied.size} of the modules it replaces were not bundled (${original})`);
+    buildEnd(error) {
+      // A build that failed already says why; this would only add noise.
+      if (error || applied.size >= count) return;
+      this.error(
+        `${name}: ${count - applied.size} of the ${count} modules it stands in for were not bundled (${original}): ` +
+          'the package has changed, so check the stand-in against it and update the pattern (vite.config.ts)',
+      );
     },
   };
 }
@@ -110,18 +130,11 @@ export default defineConfig({
     onlyTheTransportsUsed(),
     textOnlyEngineIoPackets(),
     platformUriParser(),
+    textOnlySocketIoParser(),
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
   ],
-  resolve: {
-    alias: {
-      // socket.io-client imports its default parser even when given another: the widget passes
-      // src/core/socket-io-text-parser.ts, which speaks the same wire format for text packets, so the default's
-      // binary support (1.2 KB gzip) is left out by pointing that import at it.
-      'socket.io-parser': corePath('socket-io-text-parser'),
-    },
-  },
   build: {
     target: 'es2022',
     outDir: 'dist',
