@@ -4,32 +4,11 @@
  * original, or a stand-in that no longer fits. Each case runs the real build config on the real packages.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { build, type Plugin, type Rolldown } from 'vite';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-// Entries live inside the project, so that they resolve its packages.
-mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-const entries = mkdtempSync(join(root, 'node_modules/.cache/stand-ins-'));
-after(() => rmSync(entries, { recursive: true, force: true }));
-let entryCount = 0;
-
-/** `vite build` with vite.config.ts, in memory; `code` is the entry module's. */
-async function bundle(code: string, plugins: Plugin[] = []): Promise<string> {
-  const entry = join(entries, `entry-${++entryCount}.js`);
-  writeFileSync(entry, code);
-  const output = (await build({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    logLevel: 'silent',
-    plugins,
-    build: { write: false, sourcemap: false, lib: { entry, formats: ['es'], fileName: () => 'entry.js' } },
-  })) as Rolldown.RolldownOutput[];
-  return output[0]!.output[0].code;
-}
+import { describe, it } from 'node:test';
+import type { Plugin } from 'vite';
+import { viteBuild as bundle } from '../support/vite-build.js';
 
 /** What a package update that renames a module does: its importer now reaches it under another name. */
 function renamed(from: string, to: string): Plugin {
@@ -54,7 +33,7 @@ describe('bundle stand-ins', () => {
 
   it('fail the build when a module they replace is renamed', async () => {
     await assert.rejects(
-      bundle(`export { io } from 'socket.io-client';`, [renamed('parseuri.js', 'parse-uri.js')]),
+      bundle(`export { io } from 'socket.io-client';`, { plugins: [renamed('parseuri.js', 'parse-uri.js')] }),
       /platform-uri-parser: 1 of the 1 modules it stands in for were not bundled/,
     );
   });
