@@ -83,7 +83,7 @@ function ensureBuilt(): boolean {
     execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`vite build failed:\n${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(`vite build failed:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`, { cause: error });
   }
   return true;
 }
