@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, parseSync, Visitor, type Plugin } from 'vite';
 
 /**
  * The Engine.IO transports the widget uses, and no others. socket.io-client reaches engine.io-client's
@@ -38,50 +38,70 @@ function onlyTheTransportsUsed(): Plugin {
  * engine.io-parser's packet codec for text only. Its browser `encodePacket.js` and `decodePacket.js` also
  * carry binary messages (Blob and ArrayBuffer, base64 over long-polling: a FileReader and a base64 table,
  * 0.55 KB gzip); Socket.IO sends binary frames only for binary attachments, which the widget's packet parser
- * neither makes nor accepts (src/core/socket-io-text-parser.ts). Both modules are served from
- * src/core/engine-io-text-packets.ts, the same wire format for text, checked against engine.io-parser in
+ * neither makes nor accepts (src/transport/socket-io-text-parser.ts). Both modules are served from
+ * src/transport/engine-io-text-packets.ts, the same wire format for text, checked against engine.io-parser in
  * test/server/engine-io-text-packets.test.ts. Node (tests, benches) keeps engine.io-parser's own.
  */
 function textOnlyEngineIoPackets(): Plugin {
   const codec = /[\\/]engine\.io-parser[\\/]build[\\/]esm[\\/](encode|decode)Packet\.browser\.js$/;
   return standIn('text-only-engine-io-packets', codec, 2, ([, which]) =>
     which === 'encode'
-      ? `export { encodePacket, encodePacketToBinary } from ${source('engine-io-text-packets')};`
-      : `export { decodePacket } from ${source('engine-io-text-packets')};`,
+      ? `export { encodePacket, encodePacketToBinary } from ${ours('engine-io-text-packets')};`
+      : `export { decodePacket } from ${ours('engine-io-text-packets')};`,
   );
 }
 
 /**
  * engine.io-client's URI parser (`contrib/parseuri.js`: a 14-group regular expression with IPv6 and path
  * helpers, 0.4 KB gzip) by the browser's URL parser, for the host, protocol, port and query that
- * engine.io-client reads of it: src/core/engine-io-uri.ts, checked against the original in
+ * engine.io-client reads of it: src/transport/engine-io-uri.ts, checked against the original in
  * test/server/engine-io-uri.test.ts.
  */
 function platformUriParser(): Plugin {
   const parser = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]contrib[\\/]parseuri\.js$/;
-  return standIn('platform-uri-parser', parser, 1, () => `export { parse } from ${source('engine-io-uri')};`);
+  return standIn('platform-uri-parser', parser, 1, () => `export { parse } from ${ours('engine-io-uri')};`);
 }
 
-const corePath = (name: string) => fileURLToPath(new URL(`src/core/${name}.ts`, import.meta.url));
-const source = (name: string) => JSON.stringify(corePath(name));
+/**
+ * socket.io-parser by src/transport/socket-io-text-parser.ts, the same wire format for text packets, checked
+ * against socket.io-parser in test/server/socket-io-text-parser.test.ts. socket.io-client imports its default
+ * parser even when given another (the widget passes this one, src/core/signaling-client.ts), so serving it here
+ * leaves the default's binary support (1.2 KB gzip) out.
+ */
+function textOnlySocketIoParser(): Plugin {
+  const parser = /[\\/]socket\.io-parser[\\/]build[\\/]esm[\\/]index\.js$/;
+  return standIn('text-only-socket-io-parser', parser, 1, () => `export * from ${ours('socket-io-text-parser')};`);
+}
+
+/** The path of one of our stand-ins, as a string literal for generated code. */
+const ours = (name: string) => JSON.stringify(fileURLToPath(new URL(`src/transport/${name}.ts`, import.meta.url)));
 
 /**
- * Serves a module of ours in place of `count` modules of a package that match `original`. The build warns
- * when fewer were bundled: the package has changed, and the stand-in may no longer fit it.
+ * Serves a module of ours in place of `count` modules of a package whose resolved ids match `original`. The
+ * build fails when fewer were bundled: the package has changed (a file renamed or moved, or no longer imported),
+ * and the stand-in would silently not apply, or no longer fit it. test/server/stand-ins.test.ts shows it failing.
  */
 function standIn(name: string, original: RegExp, count: number, replacement: (match: RegExpExecArray) => string): Plugin {
   const applied = new Set<string>();
   return {
     name: `call-widget:${name}`,
     apply: 'build',
+    buildStart() {
+      applied.clear();
+    },
     load(id) {
       const match = original.exec(id);
       if (!match) return null;
       applied.add(id);
       return replacement(match);
     },
-    buildEnd() {
-      if (applied.size < count) this.warn(`${name}: ${count - applied.size} of the modules it replaces were not bundled (${original})`);
+    buildEnd(error) {
+      // A build that failed already says why; this would only add noise.
+      if (error || applied.size >= count) return;
+      this.error(
+        `${name}: ${count - applied.size} of the ${count} modules it stands in for were not bundled (${original}): ` +
+          'the package has changed, so check the stand-in against it and update the pattern (vite.config.ts)',
+      );
     },
   };
 }
@@ -102,6 +122,74 @@ const SIDE_EFFECT_FREE = [
 ];
 
 /**
+ * Internal members renamed across the whole bundle like local names (`mangleProps` below): socket.io-client and
+ * engine.io-client name theirs `_likeThis` (58 of them, some 20 characters long); they never reach the wire or
+ * our code: 0.3 KB gzip. `_$…` is Lit's cross-version protocol and `__proto__`-like names are the language's,
+ * so only `_` + letter.
+ */
+const MANGLED = /^_[a-zA-Z]/;
+/**
+ * Members the minifier must leave alone because some bundled module reaches them through a quoted name, which
+ * it does not rename (socket.io-client's socket.js: `this.io["_reconnecting"]`, `this.io["_destroy"]`).
+ * quotedNamesKeptWhole() fails the build on any other such name.
+ */
+const QUOTED = ['_reconnecting', '_destroy'];
+
+/**
+ * Fails the build when a bundled module (ours or a package's) holds a string that is a mangled member's name,
+ * as in `obj["_name"]`, `"_name" in obj`, `{ "_name": 1 }` or `const key = "_name"`: the minifier renames
+ * `obj._name` and leaves the string, so the two no longer meet, silently. Such a name goes into QUOTED, or the
+ * code reads it as `obj._name`. It also warns about a QUOTED name nothing reads by a string any more.
+ * test/server/mangle-props.test.ts shows it failing.
+ */
+function quotedNamesKeptWhole(): Plugin {
+  const found: string[] = [];
+  const quoted = new Set<string>();
+  return {
+    name: 'call-widget:quoted-names-kept-whole',
+    apply: 'build',
+    // Before TypeScript is stripped, so that lines are the source's.
+    enforce: 'pre',
+    buildStart() {
+      found.length = 0;
+      quoted.clear();
+    },
+    transform(code, id) {
+      if (!/\.[cm]?[jt]s$/.test(id.split('?')[0]!) || !code.includes('_')) return null;
+      const lineOf = (offset: number) => code.slice(0, offset).split('\n').length;
+      // Types, not values: nothing at run time reads by a name in them.
+      const types: { start: number; end: number }[] = [];
+      const type = (node: { start: number; end: number }) => void types.push(node);
+      const check = (name: string, offset: number) => {
+        if (!MANGLED.test(name) || !/^[\w$]+$/.test(name)) return;
+        if (types.some(({ start, end }) => start <= offset && offset < end)) return;
+        if (QUOTED.includes(name)) quoted.add(name);
+        else found.push(`${id}:${lineOf(offset)}: "${name}"`);
+      };
+      new Visitor({
+        Literal: (node) => void (typeof node.value === 'string' && check(node.value, node.start)),
+        TemplateLiteral: (node) => void (node.expressions.length === 0 && check(node.quasis[0]!.value.cooked ?? '', node.start)),
+        TSTypeAnnotation: type,
+        TSTypeAliasDeclaration: type,
+        TSInterfaceDeclaration: type,
+        TSTypeParameterInstantiation: type,
+      }).visit(parseSync(id.split('?')[0]!, code).program);
+      return null;
+    },
+    buildEnd(error) {
+      if (error) return;
+      if (found.length > 0) {
+        this.error(
+          `a quoted name of a member the minifier renames (mangleProps in vite.config.ts); read it as \`obj._name\`, or add it to QUOTED:\n  ${found.join('\n  ')}`,
+        );
+      }
+      const stale = QUOTED.filter((name) => !quoted.has(name));
+      if (stale.length > 0) this.warn(`QUOTED in vite.config.ts: nothing bundled reads ${stale.join(', ')} by a quoted name any more`);
+    },
+  };
+}
+
+/**
  * `npm run build`: one self-contained ES module, `dist/call-widget.js`, with Lit and socket.io-client inside,
  * so a site owner needs a single script tag and nothing else.
  */
@@ -110,18 +198,12 @@ export default defineConfig({
     onlyTheTransportsUsed(),
     textOnlyEngineIoPackets(),
     platformUriParser(),
+    textOnlySocketIoParser(),
+    quotedNamesKeptWhole(),
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
   ],
-  resolve: {
-    alias: {
-      // socket.io-client imports its default parser even when given another: the widget passes
-      // src/core/socket-io-text-parser.ts, which speaks the same wire format for text packets, so the default's
-      // binary support (1.2 KB gzip) is left out by pointing that import at it.
-      'socket.io-parser': corePath('socket-io-text-parser'),
-    },
-  },
   build: {
     target: 'es2022',
     outDir: 'dist',
@@ -140,14 +222,8 @@ export default defineConfig({
           compress: true,
           mangle: true,
           codegen: true,
-          // socket.io-client and engine.io-client name their internal members `_likeThis` (58 of them, some
-          // 20 characters long); they never reach the wire or our code, so they are renamed like local names:
-          // 0.3 KB gzip. `_$…` is Lit's cross-version protocol and `__proto__`-like names are the language's,
-          // so only `_` + letter. Two members are also reached through a quoted name, which the minifier does
-          // not rename (socket.io-client's socket.js: `this.io["_reconnecting"]`, `this.io["_destroy"]`), so
-          // they keep theirs. A package update that reads another `_` member by a computed or quoted name
-          // needs it added here: check with `grep -rE "[\"'\`]_[a-zA-Z]" node_modules/{socket,engine}.io-client/build/esm`.
-          mangleProps: { include: /^_[a-zA-Z]/, reserved: ['_reconnecting', '_destroy'] },
+          // Members named `_likeThis` are renamed like local names, but those in QUOTED (see MANGLED, QUOTED).
+          mangleProps: { include: MANGLED, reserved: QUOTED },
         },
         // Otherwise 156 `@__PURE__` / `@__NO_SIDE_EFFECTS__` annotations stay in (0.2 KB gzip). They only help
         // a bundler drop unused code, and nothing here is unused: importing the module defines the element,

@@ -83,7 +83,7 @@ function ensureBuilt(): boolean {
     execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`vite build failed:\n${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(`vite build failed:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`, { cause: error });
   }
   return true;
 }
@@ -231,8 +231,8 @@ export async function run(_options: BenchOptions): Promise<BenchSection> {
   const distMap = existsSync(`${DIST}.map`) ? { code: dist.toString(), map: loadMap(readFileSync(`${DIST}.map`, 'utf8'), dirname(DIST)) } : null;
 
   const [widget, peerjs, socketio, both] = await Promise.all([
-    // The widget with vite.config.ts's alias, so the breakdown has the parser dist has.
-    bundle({ file: 'src/index.ts' }, { 'socket.io-parser': './src/core/socket-io-text-parser.ts' }),
+    // The widget with vite.config.ts's socket.io-parser stand-in, so the breakdown has the parser dist has.
+    bundle({ file: 'src/index.ts' }, { 'socket.io-parser': './src/transport/socket-io-text-parser.ts' }),
     bundle({ code: `export { Peer } from 'peerjs';` }),
     bundle({ code: `export { io } from 'socket.io-client';` }),
     bundle({ code: `export { Peer } from 'peerjs';\nexport { io } from 'socket.io-client';` }),

@@ -221,7 +221,7 @@ async function oneCall(browser: Browser, servers: BenchServers, scenario: Scenar
       peerServer: servers.peerServer,
       relay: servers.relay,
     });
-    await page.goto(`${servers.site}/${pageOf(scenario)}?${query}`, { timeout: PAGE_READY_MS });
+    await page.goto(`${servers.site}/${pageOf(scenario)}?${query.toString()}`, { timeout: PAGE_READY_MS });
     return page;
   };
   let pages: Page[] = [];

@@ -38,8 +38,8 @@ for (const name of only) {
     results[name] = await SECTIONS[name]({ quick });
   } catch (error) {
     // One bench failing must not hide the others' results; the exit code still says so.
-    failures.push(`${name}: ${(error as Error).stack ?? error}`);
-    console.error(`bench ${name} failed: ${(error as Error).stack ?? error}`);
+    failures.push(`${name}: ${(error as Error).stack ?? String(error)}`);
+    console.error(`bench ${name} failed: ${(error as Error).stack ?? String(error)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: every suite, in order of cost, and one closing line with the totals.
-#   type check → build → server tests (node) → browser tests (web-test-runner) → script-tag end-to-end (node)
+#   type check → lint → build → server tests (node) → browser tests (web-test-runner) → script-tag end-to-end (node)
 #   → NAT lab (network namespaces, iptables, coturn; skipped with a message where we are not root)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,9 @@ bash scripts/ensure-chromium.sh || exit 1
 
 step "type check"
 npm run typecheck --silent || { echo "type check failed"; exit 1; }
+
+step "lint"
+npm run lint --silent || { echo "lint failed"; exit 1; }
 
 step "build"
 npm run build --silent || { echo "build failed"; exit 1; }

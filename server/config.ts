@@ -357,8 +357,9 @@ function loadFrameAncestors({ get, errors }: Reader): string {
 
 /** What the provider loaders share with `loadConfig`: its accessors, and the lists they report into. */
 interface Reader {
-  get(name: ConfigVariable): string | undefined;
-  integer(name: ConfigVariable, fallback: number, min: number, max: number): number;
+  // Properties, not methods: the loaders destructure them.
+  get: (name: ConfigVariable) => string | undefined;
+  integer: (name: ConfigVariable, fallback: number, min: number, max: number) => number;
   errors: string[];
   warnings: string[];
 }

@@ -193,7 +193,7 @@ function cloudflareApi(config: CloudflareConfig, baseUrl = 'https://rtc.live.clo
  */
 function withoutPort53(server: unknown): unknown {
   if (!isObject(server) || (typeof server.urls !== 'string' && !Array.isArray(server.urls))) return server;
-  const urls = [server.urls].flat().filter((url) => typeof url !== 'string' || !/:53(\?|$)/.test(url));
+  const urls = ([server.urls].flat() as unknown[]).filter((url) => typeof url !== 'string' || !/:53(\?|$)/.test(url));
   if (urls.length === 0) return null;
   return { ...server, urls: Array.isArray(server.urls) ? urls : urls[0] };
 }
@@ -315,7 +315,7 @@ class RemoteProvider implements IceServerProvider {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, any> =>
+const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Absent fields must stay absent: `username: undefined` would be a different object to compare and send. */

@@ -25,7 +25,7 @@ try {
   log(`listening on ${server.url} (demo: ${server.url}/, widget: ${server.url}/call-widget.js)`);
   const stop = (signal: string) => {
     log(`${signal}: shutting down`);
-    server.close().then(() => process.exit(0));
+    void server.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };
   process.once('SIGINT', () => stop('SIGINT'));

@@ -31,10 +31,12 @@ import { statusText } from './messages.js';
  * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
  *   to read the call state and place, answer or end calls.
  *
- * @fires call-state-change - `{state, previous, reason?, path?}`: the call state changed; `path` on `connected`.
- * @fires call-reconnect - `{attempt, method}`: an attempt to restore lost media (`ice-restart` or `rebuild`).
- * @fires call-error - `{code, message, fatal, diagnostics?}`: something went wrong; `fatal` says whether the
- *   call went on; `diagnostics` (with `ice-failed`) says what ICE tried.
+ * @fires {CallStateChangeEvent} call-state-change - `{state, previous, reason?, path?}`: the call state
+ *   changed; `path` on `connected`.
+ * @fires {CallReconnectEvent} call-reconnect - `{attempt, method}`: an attempt to restore lost media
+ *   (`ice-restart` or `rebuild`).
+ * @fires {CallErrorEvent} call-error - `{code, message, fatal, diagnostics?}`: something went wrong; `fatal`
+ *   says whether the call went on; `diagnostics` (with `ice-failed`) says what ICE tried.
  *
  * @csspart stage - The video area.
  * @csspart remote-video - The other participant's video.

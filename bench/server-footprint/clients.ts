@@ -141,7 +141,7 @@ function peerjsSocket(url: string, i: number, timeoutMs: number): Promise<void> 
   return bounded(
     new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { type: string; payload?: { msg?: string } };
+        const message = JSON.parse((data as Buffer).toString()) as { type: string; payload?: { msg?: string } };
         if (message.type === 'OPEN') {
           heartbeat = setInterval(() => ws.send(JSON.stringify({ type: 'HEARTBEAT' })), PEERJS_HEARTBEAT_MS);
           resolve();

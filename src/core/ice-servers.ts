@@ -82,7 +82,7 @@ export class IceServerProvider {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.json();
     } catch (error) {
-      if (signal.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`);
+      if (signal.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`, { cause: error });
       throw error;
     }
     return normalizeIceServersResponse(body);
@@ -135,7 +135,7 @@ function unwrap(body: unknown): unknown {
   return body;
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

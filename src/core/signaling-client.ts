@@ -18,7 +18,7 @@ import {
   type RelayedEvent,
   type RelayedPayload,
 } from '../protocol/protocol.js';
-import * as textParser from './socket-io-text-parser.js';
+import * as textParser from '../transport/socket-io-text-parser.js';
 
 /** How long to wait for the server before telling the visitor it cannot be reached. */
 export const CONNECT_TIMEOUT_MS = 10_000;

@@ -38,6 +38,7 @@ async function rtpBytesSent(el: CallWidget): Promise<number> {
 /** Makes every camera in this page wait, once open, until `open()`; `restore()` puts getUserMedia back. */
 function holdCameras() {
   const mediaDevices = navigator.mediaDevices;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with `.call`
   const original = mediaDevices.getUserMedia;
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
@@ -437,6 +438,7 @@ describe('what goes wrong, said clearly', () => {
     const { signalingUrl } = await testConfig();
     const { alice, bob } = await pair(signalingUrl);
     // The fake-UI flag grants every request, so a refusal is the one thing simulated here.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- only put back, never called
     const original = navigator.mediaDevices.getUserMedia;
     // Only the caller's request is refused: both widgets share this page's `navigator`.
     let refused = false;

@@ -97,7 +97,7 @@ describe('ICE servers', () => {
 
   it('gives up on an endpoint that never answers, after the timeout', async () => {
     const { impl } = fakeFetch(
-      (_url, init) => new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason))),
+      (_url, init) => new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason as DOMException))),
     );
     const started = performance.now();
     const result = await new IceServerProvider(impl, 200).get({ url: 'https://x/ice', fallback });

@@ -229,7 +229,7 @@ function run(command: string, args: string[]): string {
     return execFileSync(command, args, { timeout: COMMAND_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`${command} ${args.join(' ')} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`${command} ${args.join(' ')} failed: ${stderr || (error as Error).message}`, { cause: error });
   }
 }
 

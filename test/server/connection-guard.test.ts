@@ -68,7 +68,7 @@ describe('binary packets', () => {
         socket.send('40');
         await once(socket, 'message'); // the namespace's CONNECT answer
         const frames: string[] = [];
-        socket.on('message', (data) => frames.push(String(data)));
+        socket.on('message', (data) => frames.push((data as Buffer).toString()));
         send(socket);
         await closed(socket);
         // An Engine.IO message ('4') carrying a Socket.IO event ('42').

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as reference from 'engine.io-parser';
-import { decodePacket, encodePacket, encodePacketToBinary } from '../../src/core/engine-io-text-packets.js';
+import { decodePacket, encodePacket, encodePacketToBinary } from '../../src/transport/engine-io-text-packets.js';
 
 type Packet = Parameters<typeof reference.encodePacket>[0];
 

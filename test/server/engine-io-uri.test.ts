@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse as reference } from 'engine.io-client';
-import { parse } from '../../src/core/engine-io-uri.js';
+import { parse } from '../../src/transport/engine-io-uri.js';
 
 const URIS = [
   'http://localhost:3000/',

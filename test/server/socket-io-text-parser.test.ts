@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as reference from 'socket.io-parser';
-import { Decoder, Encoder, PacketType, protocol, type Packet } from '../../src/core/socket-io-text-parser.js';
+import { Decoder, Encoder, PacketType, protocol, type Packet } from '../../src/transport/socket-io-text-parser.js';
 
 /** Packets as Socket.IO sends them in this protocol: handshake, events with and without ack, acks, errors. */
 const PACKETS: Packet[] = [

@@ -64,8 +64,9 @@ export function rawWebSocket(serverUrl: string, localAddress?: string): Promise<
     }, 10_000);
     socket.once('message', (data) => {
       clearTimeout(timer);
-      if (String(data).startsWith('0')) resolve(socket);
-      else reject(new Error(`unexpected first frame ${String(data).slice(0, 80)}`));
+      const frame = (data as Buffer).toString();
+      if (frame.startsWith('0')) resolve(socket);
+      else reject(new Error(`unexpected first frame ${frame.slice(0, 80)}`));
     });
     socket.once('error', (error) => {
       clearTimeout(timer);

@@ -3,7 +3,7 @@
  * the protocol, the port and the query of the server's URL. In the bundle it stands in for the original
  * (vite.config.ts), a 14-group regular expression with IPv6 and path helpers, 0.4 KB gzip, where the
  * browser's own URL parser does. The widget always hands engine.io-client an absolute URL
- * (signaling-client.ts resolves it against the page first).
+ * (src/core/signaling-client.ts resolves it against the page first).
  */
 export function parse(uri: string): { host: string; protocol: string; port: string; query: string } {
   // engine.io-client also accepts `host:port` alone; `URL` needs a scheme for it.

@@ -48,7 +48,7 @@ export class Encoder {
 /** `type`, then a namespace (from `/` to a comma or the end), then an ack id, then the JSON data. */
 const PACKET = /^([0-4])(?:(\/[^,]*),?)?(\d*)([^]*)$/;
 
-export class Decoder extends Emitter<{}, {}, { decoded: (packet: Packet) => void }> {
+export class Decoder extends Emitter<Record<never, never>, Record<never, never>, { decoded: (packet: Packet) => void }> {
   add(encoded: unknown): void {
     const match = typeof encoded === 'string' ? PACKET.exec(encoded) : null;
     if (!match) throw new Error(typeof encoded === 'string' ? `unsupported packet type ${encoded.charAt(0)}` : 'binary packets are not supported');

@@ -1,0 +1,49 @@
+/**
+ * The bundle's stand-ins for library internals (vite.config.ts, src/transport/) either all apply or the build
+ * fails: a socket.io-client update that renames or drops a module they replace must not quietly ship the
+ * original, or a stand-in that no longer fits. Each case runs the real build config on the real packages.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Plugin } from 'vite';
+import { viteBuild as bundle } from '../support/vite-build.js';
+
+/** What a package update that renames a module does: its importer now reaches it under another name. */
+function renamed(from: string, to: string): Plugin {
+  return {
+    name: 'test:renamed',
+    enforce: 'pre',
+    async resolveId(source, importer) {
+      if (!source.endsWith(`/${from}`) || !importer) return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      return resolved && join(dirname(resolved.id), to);
+    },
+    load: (id) => (id.endsWith(`/${to}`) ? readFileSync(join(dirname(id), from), 'utf8') : null),
+  };
+}
+
+describe('bundle stand-ins', () => {
+  it('all apply to socket.io-client as it is', async () => {
+    const code = await bundle(`export { io } from 'socket.io-client';`);
+    // The stand-in's own wording, not the original's (engine.io-client's parseuri checks for a 2000-character URI).
+    assert.doesNotMatch(code, /URI too long/);
+  });
+
+  it('fail the build when a module they replace is renamed', async () => {
+    await assert.rejects(
+      bundle(`export { io } from 'socket.io-client';`, { plugins: [renamed('parseuri.js', 'parse-uri.js')] }),
+      /platform-uri-parser: 1 of the 1 modules it stands in for were not bundled/,
+    );
+  });
+
+  it('fail the build when a module they replace is no longer imported', async () => {
+    // engine.io-client alone reaches the packet codec, the transports and the URI parser, but not socket.io-parser.
+    await assert.rejects(bundle(`export { Socket } from 'engine.io-client';`), (error: Error) => {
+      assert.match(error.message, /text-only-socket-io-parser: 1 of the 1 modules/);
+      assert.doesNotMatch(error.message, /platform-uri-parser|only-the-transports-used|text-only-engine-io-packets/);
+      return true;
+    });
+  });
+});
