@@ -295,7 +295,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     close: () =>
       new Promise<void>((resolve) => {
         iceSource.close();
-        io.close(() => resolve());
+        void io.close(() => resolve());
         http.closeAllConnections();
       }),
   };

@@ -107,12 +107,11 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
   // rather than a set of closures per connection; at thousands of idle connections that is most of what the
   // server itself keeps for each (see bench/server-footprint.ts).
   io.on('connection', (socket: Socket) => {
-    socket.onAny(onEvent);
+    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, event, ...args));
     socket.on('disconnect', onDisconnect);
   });
 
-  function onEvent(this: Socket, event: unknown, ...args: unknown[]) {
-    const socket = this;
+  function onEvent(socket: Socket, event: unknown, ...args: unknown[]) {
     const connection = socket.data as Connection;
     const ack = typeof args.at(-1) === 'function' ? (args.pop() as AckFn) : undefined;
     const name = String(event);
@@ -121,7 +120,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
       else if (!response.ok) socket.emit('protocol-error', { ...response.error, event: name.slice(0, 64) });
     };
     const failed = (error: unknown) => {
-      log(`error handling ${name.slice(0, 64)} from ${socket.id}: ${(error as Error).stack ?? error}`);
+      log(`error handling ${name.slice(0, 64)} from ${socket.id}: ${(error as Error).stack ?? String(error)}`);
       reply(protocolError(ErrorCode.Internal, 'The server could not handle this message.'));
     };
     try {

@@ -174,7 +174,7 @@ export class CallSession {
   /** The page is going away (tab closed, navigation): the peer hears `peer-left` now. */
   leavePage(): void {
     if (this.#left) return;
-    this.#room?.leaveNow(this.#host.sendBeacon);
+    this.#room?.leaveNow(this.#host.sendBeacon && ((url, body) => this.#host.sendBeacon!(url, body)));
     this.#room = null;
     this.stop();
   }

@@ -11,6 +11,7 @@ import type { NegotiationSignal } from './negotiator.js';
 import { CallConnection, type PeerConnectionFactory } from './peer-connection.js';
 import { CallRecovery, type MediaFlow, type RecoveryHost } from './call-recovery.js';
 import type { CallPath } from './ice-diagnostics.js';
+import { statsById } from './rtc-stats.js';
 
 /** Negotiation failures mid-call rebuild the connection; past this many in one call, the call fails. */
 const MAX_FAILURE_REBUILDS = 3;
@@ -259,14 +260,13 @@ export class Call {
   async sample(): Promise<MediaFlow | null> {
     const pc = this.connection?.pc;
     if (!pc || pc.signalingState === 'closed') return null;
-    const stats = await pc.getStats();
     let audio = 0;
     let decoded = 0;
-    stats.forEach((report) => {
-      if (report.type !== 'inbound-rtp') return;
+    for (const report of statsById(await pc.getStats()).values()) {
+      if (report.type !== 'inbound-rtp') continue;
       if (report.kind === 'audio') audio += report.packetsReceived ?? 0;
       else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
-    });
+    }
     // Video is expected while a video m-line is negotiated to receive: not once either side went audio-only.
     const receivesVideo = pc
       .getTransceivers()
@@ -289,7 +289,7 @@ export class Call {
       this.signal.addEventListener('abort', onAbort, { once: true });
       promise.then(
         (value) => (this.signal.removeEventListener('abort', onAbort), this.ended ? reject(new CallEnded()) : resolve(value)),
-        (error) => (this.signal.removeEventListener('abort', onAbort), reject(this.ended ? new CallEnded() : error)),
+        (error) => (this.signal.removeEventListener('abort', onAbort), reject(this.ended ? new CallEnded() : (error as Error))),
       );
     });
   }

@@ -4,6 +4,8 @@
  * candidate pairs got to). Read from the peer connection's own statistics and `icecandidateerror` events.
  */
 
+import { statsById, type RtcStat } from './rtc-stats.js';
+
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 export type TransportProtocol = 'udp' | 'tcp' | 'tls';
 
@@ -54,23 +56,19 @@ export class IceDiagnostics {
 
   /** The selected candidate pair as a path, or null if there is none (yet). */
   async path(): Promise<CallPath | null> {
-    const stats = await this.#pc.getStats();
-    let pair: any;
-    stats.forEach((report) => {
-      if (report.type === 'transport' && report.selectedCandidatePairId) pair = stats.get(report.selectedCandidatePairId);
-    });
+    const stats = statsById(await this.#pc.getStats());
+    const all = [...stats.values()];
+    const selected = all.find((report) => report.type === 'transport' && report.selectedCandidatePairId);
     // Not every browser fills `selectedCandidatePairId`; a nominated, succeeded pair is the same thing.
-    stats.forEach((report) => {
-      if (!pair && report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') pair = report;
-    });
-    if (!pair) return null;
-    const local = stats.get(pair.localCandidateId);
-    const remote = stats.get(pair.remoteCandidateId);
-    if (!local || !remote) return null;
+    const pair =
+      (selected && stats.get(selected.selectedCandidatePairId!)) ??
+      all.find((report) => report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded');
+    const local = pair?.localCandidateId ? stats.get(pair.localCandidateId) : undefined;
+    const remote = pair?.remoteCandidateId ? stats.get(pair.remoteCandidateId) : undefined;
+    if (!local?.candidateType || !remote?.candidateType) return null;
     const relayed = local.candidateType === 'relay' || remote.candidateType === 'relay';
-    const protocol: TransportProtocol =
-      local.candidateType === 'relay' ? (local.relayProtocol ?? 'udp') : (local.protocol ?? 'udp');
-    return { kind: relayed ? 'relay' : 'direct', protocol, local: local.candidateType, remote: remote.candidateType };
+    const protocol = (local.candidateType === 'relay' ? (local.relayProtocol ?? 'udp') : (local.protocol ?? 'udp')) as TransportProtocol;
+    return { kind: relayed ? 'relay' : 'direct', protocol, local: local.candidateType as CandidateType, remote: remote.candidateType as CandidateType };
   }
 
   async summary(): Promise<IceDiagnosticSummary> {
@@ -78,24 +76,23 @@ export class IceDiagnostics {
     const localCandidates = empty();
     const remoteCandidates = empty();
     const pairs: IceDiagnosticSummary['pairs'] = [];
-    let stats: RTCStatsReport | null = null;
+    let stats = new Map<string, RtcStat>();
     try {
-      stats = await this.#pc.getStats();
+      stats = statsById(await this.#pc.getStats());
     } catch {
       // A closed connection has no statistics; the errors and configuration still tell something.
     }
-    stats?.forEach((report) => {
+    for (const report of stats.values()) {
       if (report.type === 'local-candidate') localCandidates[report.candidateType as CandidateType] += 1;
       if (report.type === 'remote-candidate') remoteCandidates[report.candidateType as CandidateType] += 1;
-    });
-    stats?.forEach((report) => {
-      if (report.type !== 'candidate-pair') return;
-      const describe = (id: string) => {
-        const c = stats!.get(id);
-        return c ? `${c.candidateType} ${c.protocol}${c.relayProtocol ? `/${c.relayProtocol}` : ''} ${c.address ?? '?'}:${c.port ?? '?'}` : '?';
-      };
-      pairs.push({ local: describe(report.localCandidateId), remote: describe(report.remoteCandidateId), state: report.state });
-    });
+    }
+    const describe = (id: string | undefined) => {
+      const c = id ? stats.get(id) : undefined;
+      return c ? `${c.candidateType} ${c.protocol}${c.relayProtocol ? `/${c.relayProtocol}` : ''} ${c.address ?? '?'}:${c.port ?? '?'}` : '?';
+    };
+    for (const report of stats.values()) {
+      if (report.type === 'candidate-pair') pairs.push({ local: describe(report.localCandidateId), remote: describe(report.remoteCandidateId), state: report.state ?? '?' });
+    }
     pairs.sort((a, b) => PAIR_ORDER.indexOf(a.state) - PAIR_ORDER.indexOf(b.state));
     const urls = this.#pc.getConfiguration().iceServers?.flatMap((server) => [server.urls].flat()) ?? [];
     return {

@@ -32,7 +32,7 @@ export async function openLocalMedia(media: MediaKind, open: (media: MediaKind) 
   } catch (error) {
     if (media === 'audio' || (error as MediaAccessError).code === ErrorCode.InsecureContext) throw error;
     // The microphone alone; if that fails too, what the visitor reads is the first, whole failure.
-    const stream = await open('audio').catch(() => Promise.reject(error));
+    const stream = await open('audio').catch(() => Promise.reject(error as Error));
     return { stream, media: 'audio', cameraProblem: cameraNotice(error as MediaAccessError) };
   }
 }

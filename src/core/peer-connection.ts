@@ -88,7 +88,7 @@ export class CallConnection {
       this.pc.getTransceivers().map((transceiver) => {
         const { sender, direction } = transceiver;
         const track = stream.getTracks().find((t) => t.kind === transceiver.receiver.track.kind);
-        return direction === 'sendrecv' && !sender.track && track ? sender.replaceTrack(track) : undefined;
+        return direction === 'sendrecv' && !sender.track && track ? sender.replaceTrack(track) : Promise.resolve();
       }),
     );
   }

@@ -216,7 +216,7 @@ export class SignalingClient {
 
   #deliver(item: Queued): void {
     if (!this.#inRoom || !this.#socket.connected) return this.#hold(item);
-    this.#request(item.event, item.payload).then(item.resolve, (error) => {
+    this.#request(item.event, item.payload).then((value) => item.resolve(value), (error) => {
       // The link died with the message in flight: whether it arrived is unknown, so it goes again.
       if (!this.#socket.connected && this.#socket.active) this.#hold(item);
       else item.reject(error);
@@ -260,7 +260,7 @@ export class SignalingClient {
   async #request(event: string, payload: object): Promise<unknown> {
     let response: Ack<Record<string, unknown>>;
     try {
-      response = await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+      response = (await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<Record<string, unknown>>;
     } catch {
       throw new SignalingError(ErrorCode.SignalingLost, `The call server did not answer ${event} in time.`);
     }

@@ -46,7 +46,7 @@ async function visitor(name: string, room: string, origin = siteOrigin, init?: s
   if (init) await context.addInitScript(init);
   const p = await context.newPage();
   const query = new URLSearchParams({ server: callServer.url, room, name });
-  await p.goto(`${origin}/?${query}`);
+  await p.goto(`${origin}/?${query.toString()}`);
   return p;
 }
 

@@ -1,0 +1,29 @@
+/**
+ * `getStats()` entries with the fields the core reads, typed (the DOM typings leave each report `any`). Names
+ * are the W3C webrtc-stats ones; any of them may be missing, depending on the browser and the moment.
+ */
+export interface RtcStat {
+  id: string;
+  type: string;
+  kind?: string;
+  packetsReceived?: number;
+  framesDecoded?: number;
+  bytesReceived?: number;
+  selectedCandidatePairId?: string;
+  nominated?: boolean;
+  state?: string;
+  localCandidateId?: string;
+  remoteCandidateId?: string;
+  candidateType?: string;
+  protocol?: string;
+  relayProtocol?: string;
+  address?: string;
+  port?: number;
+}
+
+/** The report's entries by id. */
+export function statsById(report: RTCStatsReport): Map<string, RtcStat> {
+  const byId = new Map<string, RtcStat>();
+  report.forEach((entry: RtcStat) => byId.set(entry.id, entry));
+  return byId;
+}
