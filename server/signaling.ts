@@ -83,7 +83,18 @@ class Connection {
  * limit (per connection and per address), size limit, schema; a client can never crash the server or reach
  * its peer with something invalid.
  */
-export function attachSignaling(io: Server, options: SignalingOptions): RoomRegistry {
+/** What the HTTP side needs of signaling. */
+export interface Signaling {
+  rooms: RoomRegistry;
+  /**
+   * A leave beacon: removes the participant whose current resume token this is, as its `leave` would (the
+   * peer gets `peer-left` with reason `left`). A token that is forged, spent, expired or of a participant
+   * already gone does nothing, and the caller cannot tell the difference.
+   */
+  leaveWithToken(token: string): void;
+}
+
+export function attachSignaling(io: Server, options: SignalingOptions): Signaling {
   const rooms = new RoomRegistry({ resumeSecret: options.resumeSecret, restoreWindowMs: options.resumeGraceMs + 60_000 });
   const log = options.log ?? (() => {});
   const roomAuth = options.roomAuth ?? null;
@@ -288,7 +299,10 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
 
   /** Keeps an absent participant's place, and its messages, for the grace period; then the peer is told. */
   function holdPlace(participant: Participant) {
-    participant.away = { timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs) };
+    const timer = setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs);
+    // The server's own sockets keep a running process alive; a closed server's last holds must not.
+    timer.unref();
+    participant.away = { timer };
   }
 
   /**
@@ -307,12 +321,22 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
     if (!participant.away) io.sockets.sockets.get(participant.socketId)?.emit(event, { ...payload, n });
   }
 
+  function leaveWithToken(token: string) {
+    const participant = rooms.leaving(token);
+    if (!participant) return;
+    // Its connection, if still open, no longer speaks for anyone: what it sends next gets `not-in-room`, and
+    // its close announces nothing more.
+    const connection = io.sockets.sockets.get(participant.socketId)?.data as Connection | undefined;
+    if (connection?.self === participant) connection.self = null;
+    leaveRoom(participant, 'left');
+  }
+
   function leaveRoom(participant: Participant, reason: 'left' | 'disconnected') {
     const peer = rooms.leave(participant);
     if (peer) sendTo(peer, 'peer-left', { peerId: participant.id, reason });
   }
 
-  return rooms;
+  return { rooms, leaveWithToken };
 }
 
 const unauthorized = (why: string) => protocolError(ErrorCode.Unauthorized, `Not allowed to join: ${why}.`);

@@ -5,7 +5,7 @@
  * itself the way a configured secret does.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 /** Where the state file lives unless `STATE_FILE` says otherwise, under the working directory. */

@@ -144,6 +144,26 @@ export type JoinResult = v.InferOutput<typeof JoinResult>;
 
 export const LeaveRequest = v.optional(v.object({}));
 
+// ---------------------------------------------------------------------------------------------------------
+// HTTP: POST /leave, the leave that survives the page going away
+
+/**
+ * Where a page that is going away says it left: `navigator.sendBeacon(new URL(LEAVE_PATH, signalingUrl),
+ * resumeToken)`. A beacon still goes out after the browser has closed the page's WebSocket (Firefox does
+ * that before `pagehide`), where a `leave` on the socket would be lost and the peer would wait out the grace.
+ */
+export const LEAVE_PATH = '/leave';
+
+/**
+ * The body of `POST /leave`, as `text/plain`: the participant's current resume token (the latest of the join
+ * ack, `peer-joined` and resume acks), nothing around it. A string body is what `sendBeacon` sends without a
+ * CORS preflight.
+ */
+export const LeaveBeacon = ResumeToken;
+
+/** The largest body `POST /leave` reads: a resume token is at most 1024 characters. */
+export const MAX_LEAVE_BEACON_BYTES = 2048;
+
 /**
  * Messages the server relays verbatim (after validation, unknown fields dropped) to the other participant
  * of the sender's room, adding `from`. Call control first, then the negotiation itself.
