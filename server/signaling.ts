@@ -12,6 +12,8 @@ import {
   type Ack,
   type JoinResult,
   type RelayedEvent,
+  type ServerEvent,
+  type ServerEventMap,
 } from '../src/protocol/protocol.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import { KeyedRateLimiter, TokenBucket } from './rate-limit.js';
@@ -309,7 +311,7 @@ export function attachSignaling(io: Server, options: SignalingOptions): Signalin
    * Delivers to a participant, numbered, and keeps a copy for a resume: while it is away the copy is all it
    * gets; while connected, a connection that died unnoticed may swallow the message.
    */
-  function sendTo(participant: Participant, event: string, payload: object) {
+  function sendTo<E extends ServerEvent>(participant: Participant, event: E, payload: ServerEventMap[E]) {
     const kept = participant.sent;
     const n = ++kept.count;
     const size = payloadSize(payload);
