@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server, type Socket } from 'socket.io';
-import { DisplayName, parse, RoomName } from '../src/protocol/protocol.js';
+import { DisplayName, LEAVE_PATH, LeaveBeacon, MAX_LEAVE_BEACON_BYTES, parse, RoomName } from '../src/protocol/protocol.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import type { ServerConfig } from './config.js';
 import {
@@ -83,6 +83,13 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often Node looks for requests over those limits; its default of 30 s would stretch 10 s to 40. */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
+/**
+ * Leave beacons per client address: a page sends one as it goes away. A burst covers an office behind one
+ * NAT closing its calls at once; the rate, a client sending them in a loop (each costs an HMAC).
+ */
+const LEAVE_RATE = 1;
+const LEAVE_BURST = 20;
+
 /** The demo's room tokens: long enough to try things, short enough that one copied out is soon worthless. */
 const DEMO_TOKEN_TTL_SECONDS = 600;
 
@@ -151,7 +158,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
   });
   releaseHandshakeRequests(io);
   const roomAuth = config.roomAuth && new RoomAuth(config.roomAuth);
-  const rooms = attachSignaling(io, {
+  const signaling = attachSignaling(io, {
     signalRate: config.signalRate,
     signalBurst: config.signalBurst,
     addressSignalRate: config.limits.addressSignalRate,
@@ -183,6 +190,7 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     log('warning: DEMO is on with room auth but no ROOM_TOKEN_SECRET to sign demo tokens with: the demo page will join without one and be refused');
   }
   const pageCsp = demoPageCsp(config.frameAncestors);
+  const leaveLimiter = new KeyedRateLimiter(LEAVE_RATE, LEAVE_BURST);
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse) {
     // On every answer: no sniffing a body into something executable, and no URL of ours sent on in Referer.
@@ -196,12 +204,13 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
       if (!config.healthzDetails) return sendJson(response, 200, { status: 'ok' });
       return sendJson(response, 200, {
         status: 'ok',
-        rooms: rooms.roomCount,
+        rooms: signaling.rooms.roomCount,
         connections: io.engine.clientsCount,
         uptimeSeconds: Math.round(process.uptime()),
       });
     }
     if (url.pathname === '/ice-servers') return serveIceServers(request, response);
+    if (url.pathname === LEAVE_PATH) return serveLeave(request, response);
     if (url.pathname === '/demo-token' && demoTokens) return serveDemoToken(request, response, url, demoTokens);
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(response, 'GET, HEAD');
     // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS.
@@ -252,6 +261,38 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     }
     const [status, body] = await iceServersFor(iceSource, { userKey });
     return sendJson(response, status, body);
+  }
+
+  /**
+   * `POST /leave` with a resume token as `text/plain` (`navigator.sendBeacon(url, token)`): the participant
+   * leaves at once, as with `leave`. 204 whether or not the token matched anyone, so the answer does not tell
+   * which tokens are live; the token itself is never logged.
+   */
+  async function serveLeave(request: IncomingMessage, response: ServerResponse) {
+    if (request.method !== 'POST') return methodNotAllowed(response, 'POST');
+    response.setHeader('Cache-Control', 'no-store');
+    const origin = request.headers.origin;
+    // As for socket connections: no Origin is not a browser, and passes (the rate limit still applies).
+    if (!isAllowedOrigin(origin)) return sendJson(response, 403, { error: "this page's origin may not use this server (ALLOWED_ORIGINS)" });
+    if (origin) {
+      response.setHeader('Access-Control-Allow-Origin', origin);
+      response.setHeader('Vary', 'Origin');
+    }
+    const limit = leaveLimiter.take(rateLimitKey(clientAddress(request, config.trustProxy)));
+    if (!limit.ok) {
+      response.setHeader('Retry-After', String(limit.retryAfterSeconds));
+      return sendJson(response, 429, { error: `too many requests; try again in ${limit.retryAfterSeconds} s` });
+    }
+    // text/plain is what a string beacon is sent as, and it needs no preflight; nothing else is a beacon.
+    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'text/plain') return sendJson(response, 415, { error: 'the body must be text/plain: the resume token' });
+    const body = await readBody(request, MAX_LEAVE_BEACON_BYTES);
+    if (body === 'too-large') return refuseBody(response, 413, { error: `the body must be at most ${MAX_LEAVE_BEACON_BYTES} bytes` });
+    if (body === 'aborted') return;
+    const token = parse(LeaveBeacon, body.toString('utf8'));
+    if (!token.ok) return sendJson(response, 400, { error: 'the body is not a resume token' });
+    signaling.leaveWithToken(token.value);
+    response.writeHead(204).end();
   }
 
   /** `GET /demo-token?room=R&name=N`: a room token for the demo page, signed as the site's backend would. */
@@ -376,6 +417,43 @@ function describeError(error: unknown): string {
     .find((line) => line.trimStart().startsWith('at '))
     ?.trim();
   return [error.name, typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : '', where ?? ''].filter(Boolean).join(' ');
+}
+
+/**
+ * A request's body, read only up to `max` bytes: a declared length above it is refused before a byte is read,
+ * and a body that grows past it is no longer read. `aborted`: the client went away before the end.
+ */
+function readBody(request: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  const declared = request.headers['content-length'];
+  if (declared !== undefined && !(Number(declared) <= max)) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: Buffer | 'too-large' | 'aborted') => {
+      request.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        request.pause();
+        return settle('too-large');
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks));
+    const onClose = () => settle('aborted');
+    request.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onClose);
+  });
+}
+
+/**
+ * An answer to a request whose body was not read to its end: the connection closes after it, so what is left
+ * of the body is never read, and is not taken for the next request.
+ */
+function refuseBody(response: ServerResponse, status: number, body: unknown) {
+  response.setHeader('Connection', 'close');
+  sendJson(response, status, body);
 }
 
 function methodNotAllowed(response: ServerResponse, allow: string) {

@@ -6,6 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { IceServerList, parse, type IceServer } from '../src/protocol/protocol.js';
+import { DEFAULT_STATE_FILE } from './state-file.js';
 
 export type { IceServer };
 
@@ -88,8 +89,13 @@ export interface ServerConfig {
   signalBurst: number;
   /** How long a dropped participant keeps its place for a resume before its peer hears it left. */
   resumeGraceMs: number;
-  /** Key for resume tokens; set, participants can resume across a restart of the server. */
+  /** Key for resume tokens (`RESUME_SECRET`); participants can resume across a restart of the server. */
   resumeSecret: Buffer | null;
+  /**
+   * Without `RESUME_SECRET`: the file the server keeps a generated resume secret in (`STATE_FILE`, relative
+   * to the working directory), so that a restart keeps calls too. Null when `RESUME_SECRET` is set.
+   */
+  stateFile: string | null;
   /** Null: open rooms, anyone who knows a room's name may join it (the embedded default, for the demo). */
   roomAuth: RoomAuthConfig | null;
   /** Serve the demo page at `/` (and, with room auth, its dev-only token endpoint). */
@@ -131,6 +137,7 @@ export const CONFIG_VARIABLES = [
   'TRUST_PROXY',
   'RESUME_GRACE',
   'RESUME_SECRET',
+  'STATE_FILE',
   'SIGNAL_RATE',
   'SIGNAL_BURST',
   'ROOM_TOKEN_SECRET',
@@ -226,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const resumeSecretText = get('RESUME_SECRET');
   if (resumeSecretText !== undefined && resumeSecretText.length < 16) errors.push('RESUME_SECRET: must be at least 16 characters');
   const resumeSecret = resumeSecretText === undefined ? null : Buffer.from(resumeSecretText);
+  const stateFile = loadStateFile(reader, resumeSecret !== null);
   const signalRate = integer('SIGNAL_RATE', 50, 1, 10_000);
   const signalBurst = integer('SIGNAL_BURST', 200, 1, 100_000);
   if (trustProxy > 0 && !isLoopbackHost(host)) {
@@ -270,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       signalBurst,
       resumeGraceMs: resumeGraceSeconds * 1000,
       resumeSecret,
+      stateFile,
       roomAuth,
       demo,
       limits,
@@ -282,6 +291,22 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
 function isLoopbackHost(host: string): boolean {
   const plain = host.replace(/^\[|\]$/g, '');
   return plain === 'localhost' || plain === '::1' || (isIP(plain) === 4 && plain.startsWith('127.'));
+}
+
+/** A path, nothing stranger: it is opened, and named in the log. */
+function loadStateFile({ get, errors, warnings }: Reader, hasResumeSecret: boolean): string | null {
+  const path = get('STATE_FILE');
+  if (hasResumeSecret) {
+    if (path !== undefined) warnings.push('STATE_FILE is set but so is RESUME_SECRET, which is used instead: the state file is not read');
+    return null;
+  }
+  if (path === undefined) return DEFAULT_STATE_FILE;
+  // Control characters would let the path forge log lines; 1024 is far beyond any real path.
+  if (path.length > 1024 || /[\x00-\x1f\x7f]/.test(path) || path.endsWith('/')) {
+    errors.push('STATE_FILE: expected the path of a file (at most 1024 characters, no control characters)');
+    return null;
+  }
+  return path;
 }
 
 function onOff({ get, errors }: Reader, name: ConfigVariable, fallback: boolean): boolean {

@@ -4,6 +4,7 @@
  */
 import { startCallServer } from './app.js';
 import { CONFIG_VARIABLES, loadConfig } from './config.js';
+import { loadStateSecret } from './state-file.js';
 
 const log = (message: string) => console.log(`[call-widget] ${message}`);
 
@@ -19,6 +20,18 @@ if (!loaded.ok) {
   process.exit(2);
 }
 for (const warning of loaded.warnings) log(`warning: ${warning}`);
+
+// Which key signs resume tokens, and so whether calls outlive a restart; the path, never the secret.
+if (loaded.config.stateFile === null) log('resume tokens: signed with RESUME_SECRET');
+else {
+  const state = await loadStateSecret(loaded.config.stateFile);
+  loaded.config.resumeSecret = state.secret;
+  if (state.source === 'file') {
+    log(`resume tokens: signed with the secret ${state.created ? 'generated into' : 'kept in'} ${state.path} (set RESUME_SECRET on several nodes)`);
+  } else {
+    log(`warning: state file ${state.path} ${state.why}: resume tokens are signed with a secret of this process only, and a restart ends calls in progress. Fix the file or set STATE_FILE or RESUME_SECRET.`);
+  }
+}
 
 try {
   const server = await startCallServer(loaded.config, { log });

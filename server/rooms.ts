@@ -241,6 +241,24 @@ export class RoomRegistry {
     return { ok: true, participant, placeholder };
   }
 
+  /**
+   * The participant a leave beacon (`POST /leave`) speaks for, or null. Its token is checked exactly as a
+   * resume's: signature, expiry, the issuing instance, the current nonce and the participant still present (or,
+   * after a restart and within the restore window, the place held for it). Nothing is restored or spent: the
+   * caller removes the participant.
+   */
+  leaving(token: string): Participant | null {
+    const claim = this.#verify(token);
+    if (!claim || claim.e * 1000 <= this.now()) return null;
+    const fromEarlierInstance = claim.b !== this.instance;
+    const restored = this.#restoredSet();
+    if (fromEarlierInstance && (!restored || restored.has(claim.i))) return null;
+    const present = this.rooms.get(claim.r)?.find((member) => member.id === claim.i);
+    if (!present) return null;
+    const valid = present.placeholder ? fromEarlierInstance : !fromEarlierInstance && claim.x === present.nonce;
+    return valid ? present : null;
+  }
+
   #restoreNames(participant: Participant, claim: ResumeClaim) {
     if (claim.n !== undefined) participant.displayName = claim.n;
     if (claim.s !== undefined) participant.sub = claim.s;
@@ -259,7 +277,8 @@ export class RoomRegistry {
     if (participant.away) clearTimeout(participant.away.timer);
     participant.away = null;
     const members = this.rooms.get(participant.room);
-    if (!members) return null;
+    // Gone already (a beacon and the socket's own leave both came): the peer has been told once.
+    if (!members?.includes(participant)) return null;
     const rest = members.filter((member) => member.id !== participant.id);
     if (rest.length === 0) this.rooms.delete(participant.room);
     else this.rooms.set(participant.room, rest);

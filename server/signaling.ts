@@ -12,6 +12,8 @@ import {
   type Ack,
   type JoinResult,
   type RelayedEvent,
+  type ServerEvent,
+  type ServerEventMap,
 } from '../src/protocol/protocol.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import { KeyedRateLimiter, TokenBucket } from './rate-limit.js';
@@ -83,7 +85,18 @@ class Connection {
  * limit (per connection and per address), size limit, schema; a client can never crash the server or reach
  * its peer with something invalid.
  */
-export function attachSignaling(io: Server, options: SignalingOptions): RoomRegistry {
+/** What the HTTP side needs of signaling. */
+export interface Signaling {
+  rooms: RoomRegistry;
+  /**
+   * A leave beacon: removes the participant whose current resume token this is, as its `leave` would (the
+   * peer gets `peer-left` with reason `left`). A token that is forged, spent, expired or of a participant
+   * already gone does nothing, and the caller cannot tell the difference.
+   */
+  leaveWithToken(token: string): void;
+}
+
+export function attachSignaling(io: Server, options: SignalingOptions): Signaling {
   const rooms = new RoomRegistry({ resumeSecret: options.resumeSecret, restoreWindowMs: options.resumeGraceMs + 60_000 });
   const log = options.log ?? (() => {});
   const roomAuth = options.roomAuth ?? null;
@@ -287,14 +300,17 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
 
   /** Keeps an absent participant's place, and its messages, for the grace period; then the peer is told. */
   function holdPlace(participant: Participant) {
-    participant.away = { timer: setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs) };
+    const timer = setTimeout(() => leaveRoom(participant, 'disconnected'), options.resumeGraceMs);
+    // The server's own sockets keep a running process alive; a closed server's last holds must not.
+    timer.unref();
+    participant.away = { timer };
   }
 
   /**
    * Delivers to a participant, numbered, and keeps a copy for a resume: while it is away the copy is all it
    * gets; while connected, a connection that died unnoticed may swallow the message.
    */
-  function sendTo(participant: Participant, event: string, payload: object) {
+  function sendTo<E extends ServerEvent>(participant: Participant, event: E, payload: ServerEventMap[E]) {
     const kept = participant.sent;
     const n = ++kept.count;
     const size = payloadSize(payload);
@@ -306,12 +322,22 @@ export function attachSignaling(io: Server, options: SignalingOptions): RoomRegi
     if (!participant.away) io.sockets.sockets.get(participant.socketId)?.emit(event, { ...payload, n });
   }
 
+  function leaveWithToken(token: string) {
+    const participant = rooms.leaving(token);
+    if (!participant) return;
+    // Its connection, if still open, no longer speaks for anyone: what it sends next gets `not-in-room`, and
+    // its close announces nothing more.
+    const connection = io.sockets.sockets.get(participant.socketId)?.data as Connection | undefined;
+    if (connection?.self === participant) connection.self = null;
+    leaveRoom(participant, 'left');
+  }
+
   function leaveRoom(participant: Participant, reason: 'left' | 'disconnected') {
     const peer = rooms.leave(participant);
     if (peer) sendTo(peer, 'peer-left', { peerId: participant.id, reason });
   }
 
-  return rooms;
+  return { rooms, leaveWithToken };
 }
 
 const unauthorized = (why: string) => protocolError(ErrorCode.Unauthorized, `Not allowed to join: ${why}.`);

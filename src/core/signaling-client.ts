@@ -10,13 +10,11 @@ import {
   ServerMessages,
   parse,
   type Ack,
-  type PeerJoined,
-  type PeerLeft,
-  type PeerResumed,
   type ProtocolError,
-  type Relayed,
   type RelayedEvent,
   type RelayedPayload,
+  type ServerEvent,
+  type ServerMessage,
 } from '../protocol/protocol.js';
 import * as textParser from '../transport/socket-io-text-parser.js';
 
@@ -27,14 +25,8 @@ export const ACK_TIMEOUT_MS = 8_000;
 /** Repeats come from a resume, so they are recent: this many `seq`s per sender cover several call set-ups. */
 const SEEN_PER_SENDER = 1000;
 
-export type ServerEventMap = {
-  'peer-joined': PeerJoined;
-  'peer-left': PeerLeft;
-  'peer-resumed': PeerResumed;
-  'protocol-error': ProtocolError & { event?: string };
-} & { [E in RelayedEvent]: Relayed<E> };
-
-export type ServerMessage = { [E in keyof ServerEventMap]: { event: E; payload: ServerEventMap[E] } }[keyof ServerEventMap];
+/** Inferred from the protocol's schemas (protocol.ts); exported here too for the modules that import them from here. */
+export type { ServerEventMap, ServerMessage } from '../protocol/protocol.js';
 
 export class SignalingError extends Error {
   constructor(
@@ -108,7 +100,7 @@ export class SignalingClient {
     this.#socket = new Manager(url.href, socketOptions).socket(url.pathname, socketOptions);
     for (const event of Object.keys(ServerMessages)) {
       this.#socket.on(event, (payload: unknown) => {
-        const parsed = parse(ServerMessages[event], payload);
+        const parsed = parse(ServerMessages[event as ServerEvent], payload);
         if (!parsed.ok) return options.onInvalid(event, parsed.error);
         const { n, ...message } = parsed.value as { n?: number; from?: string; seq?: number };
         if (n !== undefined) {

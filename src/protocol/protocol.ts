@@ -144,6 +144,26 @@ export type JoinResult = v.InferOutput<typeof JoinResult>;
 
 export const LeaveRequest = v.optional(v.object({}));
 
+// ---------------------------------------------------------------------------------------------------------
+// HTTP: POST /leave, the leave that survives the page going away
+
+/**
+ * Where a page that is going away says it left: `navigator.sendBeacon(new URL(LEAVE_PATH, signalingUrl),
+ * resumeToken)`. A beacon still goes out after the browser has closed the page's WebSocket (Firefox does
+ * that before `pagehide`), where a `leave` on the socket would be lost and the peer would wait out the grace.
+ */
+export const LEAVE_PATH = '/leave';
+
+/**
+ * The body of `POST /leave`, as `text/plain`: the participant's current resume token (the latest of the join
+ * ack, `peer-joined` and resume acks), nothing around it. A string body is what `sendBeacon` sends without a
+ * CORS preflight.
+ */
+export const LeaveBeacon = ResumeToken;
+
+/** The largest body `POST /leave` reads: a resume token is at most 1024 characters. */
+export const MAX_LEAVE_BEACON_BYTES = 2048;
+
 /**
  * `POST <server origin>/leave`, body: the participant's current resume token as text/plain. For a page that
  * is going away (`navigator.sendBeacon`): Firefox closes the page's WebSocket before `pagehide`, so a `leave`
@@ -190,23 +210,28 @@ export const RelayedMessages = {
 const SequenceNumber = v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
 export type RelayedEvent = keyof typeof RelayedMessages;
 export type RelayedPayload<E extends RelayedEvent> = v.InferOutput<(typeof RelayedMessages)[E]>;
-/**
- * What the receiving side gets: the payload plus the sender's participant id, and the sender's `seq` when it
- * sent one. A server that restarted cannot know which `seq`s it relayed before, so the receiver drops a
- * `seq` from the same sender it has had already.
- */
-export type Relayed<E extends RelayedEvent> = RelayedPayload<E> & { from: string; seq?: number };
 
 export const RELAYED_EVENTS = Object.keys(RelayedMessages) as RelayedEvent[];
 
 export const isRelayedEvent = (name: string): name is RelayedEvent =>
   Object.prototype.hasOwnProperty.call(RelayedMessages, name);
 
+/**
+ * Each of `schemas` with `extra` fields added, keeping every schema's own type: what `Object.fromEntries`
+ * would build, without widening it to a record of anything.
+ */
+function extendEach<M extends Record<string, v.ObjectSchema<v.ObjectEntries, undefined>>, X extends v.ObjectEntries>(
+  schemas: M,
+  extra: X,
+): { [K in keyof M]: v.ObjectSchema<M[K]['entries'] & X, undefined> } {
+  const extended: Record<string, v.ObjectSchema<v.ObjectEntries, undefined>> = {};
+  for (const [name, schema] of Object.entries(schemas)) extended[name] = v.object({ ...schema.entries, ...extra });
+  return extended as { [K in keyof M]: v.ObjectSchema<M[K]['entries'] & X, undefined> };
+}
+
 /** A relayed message as its sender sends it: the payload and its optional `seq`, in one schema per event. */
-type RelayedRequest = v.GenericSchema<unknown, Record<string, unknown> & { seq?: number }>;
-export const RelayedRequests = /* @__PURE__ */ Object.fromEntries(
-  RELAYED_EVENTS.map((name): [string, RelayedRequest] => [name, v.object({ ...RelayedMessages[name].entries, seq: v.optional(SequenceNumber) })]),
-) as Record<RelayedEvent, RelayedRequest>;
+export const RelayedRequests = /* @__PURE__ */ extendEach(RelayedMessages, { seq: v.optional(SequenceNumber) });
+export type RelayedRequest<E extends RelayedEvent> = v.InferOutput<(typeof RelayedRequests)[E]>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Server to client
@@ -231,11 +256,16 @@ export type PeerLeft = v.InferOutput<typeof PeerLeft>;
 export const PeerResumed = v.object({ peerId: ParticipantId, replaced: v.boolean() });
 export type PeerResumed = v.InferOutput<typeof PeerResumed>;
 
+/**
+ * `code` is any string: a newer server may send codes this client does not know, and they are still worth
+ * showing.
+ */
 export const ProtocolErrorEvent = v.object({
   code: v.string(),
   message: v.string(),
   event: v.optional(v.string()),
 });
+export type ProtocolErrorEvent = v.InferOutput<typeof ProtocolErrorEvent>;
 
 /**
  * `n` on what the server sends a participant (all but `protocol-error`): numbered from 1, one more per
@@ -251,13 +281,24 @@ export const ServerMessages = {
   'peer-left': numbered(PeerLeft),
   'peer-resumed': numbered(PeerResumed),
   'protocol-error': ProtocolErrorEvent,
-  ...Object.fromEntries(
-    RELAYED_EVENTS.map((name) => [
-      name,
-      v.object({ ...RelayedMessages[name].entries, from: ParticipantId, seq: v.optional(SequenceNumber), n: v.optional(DeliveryNumber) }),
-    ]),
-  ),
-} as Record<string, v.GenericSchema>;
+  // What the receiving side of a relayed message gets: the payload plus the sender's participant id, and
+  // the sender's `seq` when it sent one.
+  ...(/* @__PURE__ */ extendEach(RelayedMessages, { from: ParticipantId, seq: v.optional(SequenceNumber), n: v.optional(DeliveryNumber) })),
+};
+export type ServerEvent = keyof typeof ServerMessages;
+
+/**
+ * Each server event's payload as the widget handles it: validated, and without the delivery number `n`,
+ * which the signaling client consumes (see `DeliveryNumber`).
+ */
+export type ServerEventMap = { [E in ServerEvent]: Omit<v.InferOutput<(typeof ServerMessages)[E]>, 'n'> };
+export type ServerMessage = { [E in ServerEvent]: { event: E; payload: ServerEventMap[E] } }[ServerEvent];
+
+/**
+ * A relayed message as its receiver gets it. A server that restarted cannot know which `seq`s it relayed
+ * before, so the receiver drops a `seq` from the same sender it has had already.
+ */
+export type Relayed<E extends RelayedEvent> = ServerEventMap[E];
 
 // ---------------------------------------------------------------------------------------------------------
 // HTTP: GET /ice-servers, and the widget's `ice-servers` attribute

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../server/config.js';
+import { loadStateSecret } from '../../server/state-file.js';
 
 const TWILIO_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TWILIO_TOKEN = '89abcdef'.repeat(4);
@@ -26,6 +30,8 @@ describe('server configuration', () => {
     assert.equal(result.config.iceRate, 2);
     assert.equal(result.config.iceBurst, 10);
     assert.equal(result.config.trustProxy, 0);
+    assert.equal(result.config.resumeSecret, null);
+    assert.equal(result.config.stateFile, '.call-widget/state.json');
     assert.ok(result.warnings.some((w) => w.includes('ALLOWED_ORIGINS')));
   });
 
@@ -44,6 +50,7 @@ describe('server configuration', () => {
       SIGNAL_RATE: '20',
       SIGNAL_BURST: '80',
       RESUME_GRACE: '45',
+      STATE_FILE: '/var/lib/call-widget/state.json',
       ROOM_TOKEN_SECRET: ROOM_SECRET,
       ROOM_TOKEN_AUDIENCE: 'call-widget',
       ROOM_TOKEN_ISSUER: 'https://shop.example',
@@ -76,6 +83,7 @@ describe('server configuration', () => {
       signalBurst: 80,
       resumeGraceMs: 45_000,
       resumeSecret: null,
+      stateFile: '/var/lib/call-widget/state.json',
       roomAuth: {
         secret: new TextEncoder().encode(ROOM_SECRET),
         publicKey: null,
@@ -141,6 +149,9 @@ describe('server configuration', () => {
     [{ RESUME_GRACE: '601' }, /^RESUME_GRACE: expected a whole number from 0 to 600$/],
     [{ RESUME_SECRET: 'short' }, /^RESUME_SECRET: must be at least 16 characters$/],
     [{ SIGNAL_BURST: '1.5' }, /^SIGNAL_BURST: /],
+    [{ STATE_FILE: 'state\n[call-widget] forged line' }, /^STATE_FILE: expected the path of a file/],
+    [{ STATE_FILE: '/var/lib/call-widget/' }, /^STATE_FILE: expected the path of a file/],
+    [{ STATE_FILE: `/${'x'.repeat(1024)}` }, /^STATE_FILE: expected the path of a file/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} with a clear message`, () => {
@@ -222,7 +233,80 @@ describe('server configuration', () => {
     }
   });
 
+  it('uses no state file with RESUME_SECRET, and says so when STATE_FILE is set as well', () => {
+    const secret = loadConfig({ RESUME_SECRET: 'a-resume-secret-0123' });
+    assert.ok(secret.ok);
+    assert.deepEqual(secret.config.resumeSecret, Buffer.from('a-resume-secret-0123'));
+    assert.equal(secret.config.stateFile, null);
+    assert.ok(!secret.warnings.some((w) => w.includes('STATE_FILE')));
+    const both = loadConfig({ RESUME_SECRET: 'a-resume-secret-0123', STATE_FILE: 'state.json' });
+    assert.ok(both.ok && both.config.stateFile === null);
+    assert.ok(both.warnings.some((w) => w.startsWith('STATE_FILE is set but so is RESUME_SECRET')), both.warnings.join('\n'));
+  });
+
   it('reports every bad variable at once, not only the first', () => {
     assert.equal(errorsFor({ PORT: 'x', HOST: '!', TURN_TTL: 'y' }).length, 3);
+  });
+});
+
+describe('the state file (the resume secret without RESUME_SECRET)', () => {
+  let dir: string;
+  before(async () => (dir = await mkdtemp(join(tmpdir(), 'call-widget-state-'))));
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('creates it with a random 32-byte secret, readable by the owner only, in a directory of its own', async () => {
+    const path = join(dir, 'created', 'state.json');
+    const state = await loadStateSecret(path);
+    assert.equal(state.source, 'file');
+    assert.ok(state.source === 'file' && state.created);
+    assert.equal(state.path, path);
+    assert.equal(state.secret.length, 32);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dir, 'created'))).mode & 0o077, 0);
+    assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { resumeSecret: state.secret.toString('base64url') });
+  });
+
+  it('reads the same secret back on the next start, and leaves no temporary file', async () => {
+    const path = join(dir, 'again.json');
+    const first = await loadStateSecret(path);
+    const second = await loadStateSecret(path);
+    assert.ok(second.source === 'file' && !second.created);
+    assert.deepEqual(second.secret, first.secret);
+    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('again')), ['again.json']);
+  });
+
+  it('gives two servers starting at once the same secret', async () => {
+    const path = join(dir, 'race.json');
+    const states = await Promise.all(Array.from({ length: 8 }, () => loadStateSecret(path)));
+    assert.equal(states.filter((s) => s.source === 'file' && s.created).length, 1);
+    for (const state of states) assert.deepEqual(state.secret, states[0].secret);
+  });
+
+  it('falls back to a secret in memory when the file is not a state file, without quoting it or overwriting it', async () => {
+    const path = join(dir, 'garbage.json');
+    const contents = '{"resumeSecret": "not-a-secret-but-could-be-one"';
+    await writeFile(path, contents);
+    const state = await loadStateSecret(path);
+    assert.ok(state.source === 'memory');
+    assert.equal(state.secret.length, 32);
+    assert.equal(state.why, 'is not valid JSON');
+    assert.equal(await readFile(path, 'utf8'), contents);
+    await writeFile(path, JSON.stringify({ resumeSecret: 'short' }));
+    const wrong = await loadStateSecret(path);
+    assert.ok(wrong.source === 'memory' && !wrong.why.includes('short'), wrong.source === 'memory' ? wrong.why : '');
+  });
+
+  it('falls back to a secret in memory when the file cannot be read or written', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    // Under a regular file, nothing can be created (ENOTDIR), even by root.
+    const unwritable = await loadStateSecret(join(file, 'state.json'));
+    assert.ok(unwritable.source === 'memory');
+    assert.match(unwritable.why, /^could not be (read|written) \(ENOTDIR\)$/);
+    // A directory where the file should be: it exists but cannot be read as one.
+    const unreadable = await loadStateSecret(dir);
+    assert.ok(unreadable.source === 'memory');
+    assert.match(unreadable.why, /^could not be read \(EISDIR\)$/);
+    assert.notDeepEqual(unwritable.secret, unreadable.secret);
   });
 });

@@ -103,3 +103,45 @@ describe('resume tokens', () => {
     assert.equal(late.resumable(before.tokenFor(bob), 'r').ok, false, 'past the window');
   });
 });
+
+describe('leave beacons (POST /leave)', () => {
+  it('name their participant only with its current token, and spend nothing', () => {
+    const { rooms, clock } = registry();
+    const alice = seated(rooms, 'r');
+    const token = rooms.tokenFor(alice);
+    assert.equal(rooms.leaving(token), alice);
+    assert.equal(rooms.leaving(token), alice, 'nothing is spent: a resume may still come first');
+    const [body, mac] = token.split('.');
+    assert.equal(rooms.leaving(`${body}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`), null, 'forged');
+    assert.ok(rooms.resumable(token, 'r').ok);
+    assert.equal(rooms.leaving(token), null, 'replaced by a resume');
+    const current = rooms.tokenFor(alice);
+    assert.equal(rooms.leaving(current), alice);
+    clock.now += RESUME_TOKEN_TTL_SECONDS * 1000 + 1000;
+    assert.equal(rooms.leaving(current), null, 'expired');
+  });
+
+  it('name nobody once their participant has left', () => {
+    const { rooms } = registry();
+    const alice = seated(rooms, 'r');
+    const bob = seated(rooms, 'r');
+    const token = rooms.tokenFor(alice);
+    assert.equal(rooms.leave(alice), bob);
+    assert.equal(rooms.leaving(token), null);
+    assert.equal(rooms.leave(alice), null, 'a second leave tells the peer nothing more');
+  });
+
+  it("after a restart, name the place held for a participant, but restore no one who is not back", () => {
+    const clock = { now: 1_800_000_000_000 };
+    const before = registry(clock).rooms;
+    const alice = seated(before, 'r');
+    const bob = seated(before, 'r');
+    const aliceToken = before.tokenFor(alice);
+    const bobToken = before.tokenFor(bob);
+    const after = registry(clock).rooms;
+    assert.equal(after.leaving(bobToken), null, 'nobody is there yet');
+    const restored = after.resumable(aliceToken, 'r');
+    assert.ok(restored.ok && restored.placeholder);
+    assert.equal(after.leaving(bobToken), restored.placeholder);
+  });
+});
