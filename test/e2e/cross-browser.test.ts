@@ -112,7 +112,8 @@ async function visitor(kind: Kind, name: string, room: string, media = 'video'):
     await p.goto(url);
   } else {
     const context = await firefoxBrowser.createBrowserContext();
-    // A window of its own, not a tab: a tab behind another is hidden, and hidden pages present no video frames.
+    // A window of its own, not a tab: a tab behind another may be hidden, and a hidden page presents no video
+    // frames (the visibility is checked below).
     const p = await context.newPage({ type: 'window' });
     v = { name, kind, run: (expression) => p.evaluate(expression) as Promise<never>, close: () => context.close(), logs: [] };
     p.on('console', (message) => v.logs.push(`${message.type()}: ${message.text()}`));
