@@ -174,10 +174,20 @@ const REMOTE_VIDEO = `(async () => {
   return { frames, width: video.videoWidth, height: video.videoHeight };
 })()`;
 
+/** Each visitor's remote video presents more than 5 frames in one second, within `seconds` one-second windows. */
 async function expectRemoteVideo(...visitors: Visitor[]) {
+  return expectRemoteVideoWithin(1, ...visitors);
+}
+
+async function expectRemoteVideoWithin(seconds: number, ...visitors: Visitor[]) {
   for (const v of visitors) {
-    const video = await v.run<{ frames: number; width: number; height: number }>(REMOTE_VIDEO);
-    assert.ok(video.frames > 5, `${v.name} (${v.kind}) saw ${video.frames} remote frames in 1 s`);
+    const windows: number[] = [];
+    let video = { frames: 0, width: 0, height: 0 };
+    while (windows.length < seconds && video.frames <= 5) {
+      video = await v.run<{ frames: number; width: number; height: number }>(REMOTE_VIDEO);
+      windows.push(video.frames);
+    }
+    assert.ok(video.frames > 5, `${v.name} (${v.kind}) saw ${windows.join(', ')} remote frames in ${windows.length} one-second windows`);
     assert.ok(video.width > 0 && video.height > 0, `${v.name} (${v.kind}) remote video is ${video.width}x${video.height}`);
   }
 }
@@ -316,7 +326,8 @@ describe('calls between Chromium and Firefox', { timeout: 180_000 }, () => {
       assert.notEqual(after[0], ufrags[0], `${trigger.name} (${trigger.kind}): ICE credentials did not change`);
       assert.notEqual(after[1], ufrags[1], `${other.name} (${other.kind}): ICE credentials did not change`);
       await expectNoFatalErrors(alice, bob);
-      await expectRemoteVideo(alice, bob);
+      // Video may pause for a moment after the restart (until the next key frame), but not for long.
+      await expectRemoteVideoWithin(5, alice, bob);
       for (const v of [alice, bob]) {
         const went = await history(v);
         assert.ok(!went.some((s) => s.startsWith('ended') || s.startsWith('failed')), `${v.name} (${v.kind}) went ${went.join(' → ')}`);
