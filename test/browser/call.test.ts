@@ -1,6 +1,6 @@
 /**
- * The real stack: two <call-widget>s in real Chromium with fake camera and microphone, the real reference
- * server in its own process, real RTCPeerConnections.
+ * The real stack: two <call-widget>s in real Chromium (and again in real Firefox) with fake camera and
+ * microphone, the real reference server in its own process, real RTCPeerConnections.
  */
 import { expect } from '@open-wc/testing';
 import type { CallWidget } from '../../src/call-widget.js';
@@ -437,7 +437,8 @@ describe('what goes wrong, said clearly', () => {
   it('a denied camera fails with permission-denied and a sentence for the visitor', async () => {
     const { signalingUrl } = await testConfig();
     const { alice, bob } = await pair(signalingUrl);
-    // The fake-UI flag grants every request, so a refusal is the one thing simulated here.
+    // The fake-UI flag (Chromium) and the permission pref (Firefox) grant every request, so a refusal is the one
+    // thing simulated here.
     // eslint-disable-next-line @typescript-eslint/unbound-method -- only put back, never called
     const original = navigator.mediaDevices.getUserMedia;
     // Only the caller's request is refused: both widgets share this page's `navigator`.

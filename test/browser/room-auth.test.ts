@@ -1,6 +1,6 @@
 /**
- * Rooms that need the site's tokens, in real Chromium against a real server with ROOM_TOKEN_SECRET: tokens
- * from `npm run token`, a real call between the two holders, and a stranger refused.
+ * Rooms that need the site's tokens, in real Chromium and Firefox against a real server with ROOM_TOKEN_SECRET:
+ * tokens from `npm run token`, a real call between the two holders, and a stranger refused.
  */
 import { expect } from '@open-wc/testing';
 import type { CallErrorDetail } from '../../src/events.js';
