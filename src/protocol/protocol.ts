@@ -165,13 +165,6 @@ export const LeaveBeacon = ResumeToken;
 export const MAX_LEAVE_BEACON_BYTES = 2048;
 
 /**
- * `POST <server origin>/leave`, body: the participant's current resume token as text/plain. For a page that
- * is going away (`navigator.sendBeacon`): Firefox closes the page's WebSocket before `pagehide`, so a `leave`
- * sent then never arrives. The server removes that participant at once, as `leave` would.
- */
-export const LEAVE_PATH = '/leave';
-
-/**
  * Messages the server relays verbatim (after validation, unknown fields dropped) to the other participant
  * of the sender's room, adding `from`. Call control first, then the negotiation itself.
  */
