@@ -302,6 +302,7 @@ function loadStateFile({ get, errors, warnings }: Reader, hasResumeSecret: boole
   }
   if (path === undefined) return DEFAULT_STATE_FILE;
   // Control characters would let the path forge log lines; 1024 is far beyond any real path.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (path.length > 1024 || /[\x00-\x1f\x7f]/.test(path) || path.endsWith('/')) {
     errors.push('STATE_FILE: expected the path of a file (at most 1024 characters, no control characters)');
     return null;

@@ -147,7 +147,7 @@ describe('POST /leave', () => {
     const answered = once(outgoing, 'response');
     let sent = 0;
     let response: import('node:http').IncomingMessage | undefined;
-    answered.then(([r]) => (response = r));
+    void answered.then(([r]) => (response = r));
     // Chunked, so no length is declared: one kilobyte at a time until the server answers.
     while (!response && sent < 1024) {
       await new Promise<void>((resolve) => outgoing.write(chunk, () => resolve()));
