@@ -20,8 +20,8 @@ import { statusText } from './messages.js';
  * @attr display-name - Shown to the other participant (at most 64 characters).
  * @attr media - `video` (default) or `audio`.
  * @attr auto-answer - Boolean: accept incoming calls without asking.
- * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30).
- * @attr connect-timeout - Seconds an accepted call may take to connect before it fails with `ice-failed` (default 30).
+ * @attr ring-timeout - Seconds an outgoing call rings before it ends with reason `no-answer` (default 30); the callee follows the caller's.
+ * @attr connect-timeout - Seconds an accepted call may take until media arrives before it fails (`ice-failed`, or `network-lost` with a path but no media; default 30).
  * @attr reconnect-window - Seconds a call may stay `reconnecting` before it fails with reason `network` (default 30).
  * @attr preconnect - `on` (default) or `off`: connect while the call rings, so media starts the moment it is
  *   accepted. Nothing is sent before accept, but both sides' network addresses reach the other while it rings
@@ -42,11 +42,12 @@ import { statusText } from './messages.js';
  * @csspart remote-video - The other participant's video.
  * @csspart local-video - Your own camera preview.
  * @csspart status - The status line (a live region).
+ * @csspart notice - A sentence for the visitor during a call (a camera that failed, so the call is audio only).
  * @csspart controls - The button row.
  * @csspart call-button - Places a call.
  * @csspart accept-button - Accepts an incoming call.
  * @csspart decline-button - Declines an incoming call.
- * @csspart hangup-button - Ends or cancels the call.
+ * @csspart hangup-button - Ends or cancels the call (offered in `calling`, `connecting`, `connected` and `reconnecting`).
  * @csspart retry-button - Joins again after a failure.
  *
  * @cssproperty [--call-widget-background=#111827] - Background of the widget.

@@ -3,8 +3,8 @@
  * element or anywhere above it, even across shadow roots.
  */
 import type { CallReason, CallState } from './core/call-machine.js';
-import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
-import type { ErrorCode } from './protocol/protocol.js';
+import type { CallErrorInfo } from './core/session-options.js';
+import type { CallPath } from './core/ice-diagnostics.js';
 
 export interface CallStateChangeDetail {
   state: CallState;
@@ -15,15 +15,12 @@ export interface CallStateChangeDetail {
   path?: CallPath;
 }
 
-export interface CallErrorDetail {
-  code: ErrorCode;
-  /** A sentence a visitor can read. */
-  message: string;
-  /** True when the call or the session stopped because of it; false for problems worked around. */
-  fatal: boolean;
-  /** With `ice-failed`: candidates by type, TURN errors, candidate-pair states. Log it. */
-  diagnostics?: IceDiagnosticSummary;
-}
+/**
+ * `{code, message, fatal, diagnostics?}`: the widget's one error type (`CallErrorInfo` in the core). `message`
+ * is a sentence a visitor can read; `fatal` is true when the call or session stopped because of it, false for
+ * problems worked around; `diagnostics` comes with `ice-failed` (candidates by type, TURN errors, pairs).
+ */
+export type CallErrorDetail = CallErrorInfo;
 
 /** `call-state-change`: the call moved to another state. */
 export class CallStateChangeEvent extends CustomEvent<CallStateChangeDetail> {
