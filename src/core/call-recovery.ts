@@ -17,7 +17,7 @@
  * coming back online, or moving to another network, restarts ICE at once.
  */
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { recoveryStep, type RecoveryMethod } from './reconnect-policy.js';
+import { POLITE_OFFSET_MS, recoveryStep, type RecoveryMethod } from './reconnect-policy.js';
 
 export type { RecoveryMethod } from './reconnect-policy.js';
 
@@ -65,6 +65,7 @@ export class CallRecovery {
   #deadline: TimerHandle | null = null;
   #attempts = 0;
   #episodeStart = 0;
+  #soon: TimerHandle | null = null;
   /** Per counter: its last value and when it last grew. */
   readonly #audio = { last: -1, grewAt: -Infinity };
   readonly #video = { last: -1, grewAt: -Infinity };
@@ -181,14 +182,22 @@ export class CallRecovery {
     }, delay);
   }
 
-  /** An ICE restart now, outside the ladder's timeline (new network addresses). */
+  /**
+   * An ICE restart outside the ladder's timeline (new network addresses): at once on the impolite side, a
+   * second later on the polite one, so two sides whose network changed together do not restart in lockstep.
+   */
   #restartNow(): void {
-    this.#host.attempt('ice-restart', ++this.#attempts);
+    if (!this.#options.polite) return this.#host.attempt('ice-restart', ++this.#attempts);
+    if (this.#soon) return;
+    this.#soon = this.#clock.setTimeout(() => {
+      this.#soon = null;
+      if (this.#phase === 'recovering') this.#host.attempt('ice-restart', ++this.#attempts);
+    }, POLITE_OFFSET_MS);
   }
 
   #clearLadder(): void {
-    for (const timer of [this.#next, this.#deadline]) if (timer) this.#clock.clearTimeout(timer);
-    this.#next = this.#deadline = null;
+    for (const timer of [this.#next, this.#deadline, this.#soon]) if (timer) this.#clock.clearTimeout(timer);
+    this.#next = this.#deadline = this.#soon = null;
   }
 }
 

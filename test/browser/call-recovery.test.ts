@@ -129,8 +129,8 @@ describe('call recovery: the ladder', () => {
     r.stop();
   });
 
-  it('restarts ICE at once on a network change, even on the polite side and mid-recovery', async () => {
-    const { clock, events, r } = recovery({ polite: true });
+  it('restarts ICE at once on a network change, even mid-recovery', async () => {
+    const { clock, events, r } = recovery();
     r.start();
     await clock.tick(1000);
     r.networkChanged('online');
@@ -139,6 +139,19 @@ describe('call recovery: the ladder', () => {
     r.networkChanged('change');
     expect(events.at(-1)).to.equal('ice-restart#2@1000');
     r.stop();
+  });
+
+  it('on the polite side, a network change restarts ICE a second later: two sides whose network changed together do not restart in lockstep', async () => {
+    const { clock, events, r } = recovery({ polite: true });
+    r.start();
+    await clock.tick(1000);
+    r.networkChanged('online');
+    await clock.tick(999);
+    expect(events).to.deep.equal(['flowing', 'trouble']);
+    await clock.tick(1);
+    expect(events).to.deep.equal(['flowing', 'trouble', 'ice-restart#1@2000']);
+    r.stop();
+    expect(clock.pending).to.equal(0);
   });
 
   it('does nothing after stop, and holds no timer', async () => {
