@@ -142,9 +142,10 @@ describe('call recovery: the ladder', () => {
   });
 
   it('on the polite side, a network change restarts ICE a second later: two sides whose network changed together do not restart in lockstep', async () => {
-    const { clock, events, r } = recovery({ polite: true });
+    const { clock, flow, events, r } = recovery({ polite: true });
     r.start();
     await clock.tick(1000);
+    flow.audio = flow.video = false;
     r.networkChanged('online');
     await clock.tick(999);
     expect(events).to.deep.equal(['flowing', 'trouble']);
@@ -152,6 +153,16 @@ describe('call recovery: the ladder', () => {
     expect(events).to.deep.equal(['flowing', 'trouble', 'ice-restart#1@2000']);
     r.stop();
     expect(clock.pending).to.equal(0);
+  });
+
+  it('skips the polite side's late restart when media came back meanwhile (the other side's restart did it)', async () => {
+    const { clock, events, r } = recovery({ polite: true });
+    r.start();
+    await clock.tick(1000);
+    r.networkChanged('online');
+    await clock.tick(5000);
+    expect(events).to.deep.equal(['flowing', 'trouble', 'flowing']);
+    r.stop();
   });
 
   it('does nothing after stop, and holds no timer', async () => {
