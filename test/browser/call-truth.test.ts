@@ -301,4 +301,17 @@ describe('the call states tell the truth', () => {
       bob.remove();
     }
   });
+
+  it('bonus: the same when the audio-only callee answers before the caller\'s camera has opened (auto-answer)', async () => {
+    const { signalingUrl } = await testConfig();
+    const { alice, bob } = await pair(signalingUrl, {}, { bob: { media: 'audio', 'auto-answer': true } });
+    try {
+      void alice.call();
+      await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
+      await expectAudioOnlyCall(alice, bob);
+    } finally {
+      alice.remove();
+      bob.remove();
+    }
+  });
 });
