@@ -249,6 +249,8 @@ export class Call {
   mediaReady(): Promise<LocalMedia> {
     return this.until(this.localMedia).then((media) => {
       if (media.media === 'audio') this.goAudioOnly(media.cameraProblem?.message);
+      // Audio-only already (the callee said so before our camera opened): the camera that just opened stops.
+      else if (this.media === 'audio') this.#env.onAudioOnly(this, undefined);
       return media;
     });
   }

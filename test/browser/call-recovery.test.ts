@@ -155,7 +155,7 @@ describe('call recovery: the ladder', () => {
     expect(clock.pending).to.equal(0);
   });
 
-  it('skips the polite side's late restart when media came back meanwhile (the other side's restart did it)', async () => {
+  it("skips the polite side's late restart when media came back meanwhile (the other side's restart did it)", async () => {
     const { clock, events, r } = recovery({ polite: true });
     r.start();
     await clock.tick(1000);

@@ -441,10 +441,11 @@ describe('what goes wrong, said clearly', () => {
     // thing simulated here.
     // eslint-disable-next-line @typescript-eslint/unbound-method -- only put back, never called
     const original = navigator.mediaDevices.getUserMedia;
-    // Only the caller's request is refused: both widgets share this page's `navigator`.
-    let refused = false;
+    // Only the caller's two requests are refused (camera and microphone, then the microphone alone, which a
+    // blocked camera falls back to): both widgets share this page's `navigator`.
+    let refusals = 2;
     navigator.mediaDevices.getUserMedia = (constraints) =>
-      refused ? original.call(navigator.mediaDevices, constraints) : ((refused = true), Promise.reject(new DOMException('denied', 'NotAllowedError')));
+      refusals-- > 0 ? Promise.reject(new DOMException('denied', 'NotAllowedError')) : original.call(navigator.mediaDevices, constraints);
     try {
       const error = new Promise<string>((resolve) => alice.addEventListener('call-error', (e) => resolve(e.detail.code)));
       void alice.call();
