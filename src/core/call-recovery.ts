@@ -142,9 +142,14 @@ export class CallRecovery {
     if (flow.video !== null) track(this.#video, flow.video, now);
     const audioFresh = now - this.#audio.grewAt < this.#options.audioStallMs;
     const videoFresh = flow.video === null || now - this.#video.grewAt < this.#options.videoStallMs;
-    // Recovered, or connected for the first time, only once media came in during the last poll or two.
+    // Connected for the first time once media came in during the last poll or two; recovered only once it
+    // came in after the trouble began (what arrived just before a network change proves nothing).
     const recent = 2 * this.#options.pollMs + 1;
-    const arriving = now - this.#audio.grewAt < recent && (flow.video === null || now - this.#video.grewAt < Math.max(recent, this.#options.videoStallMs / 2));
+    const recovering = this.#phase === 'recovering';
+    const audioSince = recovering ? this.#episodeStart : now - recent;
+    // Video at a low frame rate may not grow every poll.
+    const videoSince = recovering ? this.#episodeStart : now - Math.max(recent, this.#options.videoStallMs / 2);
+    const arriving = this.#audio.grewAt > audioSince && (flow.video === null || this.#video.grewAt > videoSince);
     if (this.#phase === 'flowing') {
       if (!audioFresh || !videoFresh) this.#trouble();
     } else if (arriving) {
