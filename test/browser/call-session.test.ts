@@ -168,6 +168,20 @@ describe('call session: placing a call', () => {
     expect(alice.states.slice(2)).to.deep.equal(['ready', 'calling', 'connecting', 'connected']);
     expect(bob.states.slice(1)).to.deep.equal(['ready', 'calling', 'connecting', 'connected']);
   });
+
+  it('glare with an audio-only polite side: the call it accepts instead of its own is audio-only too', async () => {
+    const { alice, bob } = await pair({ bob: { media: 'audio' } });
+    void alice.session.call();
+    void bob.session.call();
+    await until('both connected', () => alice.state === 'connected' && bob.state === 'connected', { follow: [alice.clock, bob.clock] });
+    expect(hub.sent('invite').map((p) => p.media)).to.deep.equal(['video', 'audio']);
+    // Bob's accept says what he takes part with, as it does outside glare: Alice stops offering video.
+    expect(hub.sent('accept', 'bob').map((p) => p.media)).to.deep.equal(['audio']);
+    const pc = bob.session.peerConnection!;
+    await until('negotiation settled', () => pc.signalingState === 'stable' && alice.session.peerConnection!.signalingState === 'stable');
+    // Bob neither receives nor decodes video.
+    for (const t of pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video')) expect(['inactive', 'stopped', null]).to.include(t.currentDirection);
+  });
 });
 
 describe('call session: ring timeout', () => {
