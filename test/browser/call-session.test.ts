@@ -343,6 +343,22 @@ describe('call session: media', () => {
     expect(bobStream.getVideoTracks()).to.have.length(0);
   });
 
+  it("an audio-only accept that comes before the caller's camera opened: the camera stops once it opens", async () => {
+    // Alice's camera takes its time (a slow device, a permission prompt): it opens only after Bob accepted.
+    let open!: () => void;
+    const held = new Promise<void>((resolve) => (open = resolve));
+    const slowCamera: CallSessionDeps = { openMedia: (media) => held.then(() => openLocalMedia(media)) };
+    const { alice, bob } = await pair({ bob: { media: 'audio', autoAnswer: true } }, { alice: slowCamera });
+    void alice.session.call();
+    await until('alice connecting', inState(alice, 'connecting'));
+    expect(hub.sent('accept', 'bob').map((p) => p.media)).to.deep.equal(['audio']);
+    open();
+    await until('both connected', () => alice.state === 'connected' && bob.state === 'connected', { follow: [alice.clock, bob.clock] });
+    const stream = alice.localStreams.at(-1)!;
+    expect(stream.getVideoTracks(), 'camera tracks left running').to.have.length(0);
+    expect(stream.getAudioTracks()).to.have.length(1);
+  });
+
   it("a callee whose microphone fails while it rings fails at once (media); the caller ends with peer-media-failed", async () => {
     const denied = () => Promise.reject(new MediaAccessError(ErrorCode.PermissionDenied, 'Access to the microphone was blocked.'));
     const { alice, bob } = await pair({}, { bob: { openMedia: denied } });
@@ -414,7 +430,8 @@ describe('call session: recovery', () => {
     };
     const { alice, bob } = await connectedPair({ alice: { reconnectWindowMs: 20_000 } }, { alice: blanking });
     blank = true;
-    await alice.clock.tick(2_000);
+    // Noticed within 2 s (a 1.5 s stall, polled every 0.5 s); the first rung runs at once, up to 0.3 s jitter.
+    await alice.clock.tick(2_500);
     expect(alice.states.at(-1)).to.equal('reconnecting(network)');
     expect(alice.attempts[0]).to.deep.equal({ attempt: 1, method: 'ice-restart' });
     await alice.clock.tick(20_000);
