@@ -236,7 +236,9 @@ export class CallSession {
       // side drops its own and accepts the incoming one, so exactly one call results.
       if (!this.#room?.polite) return;
       current.end();
-      const call = this.#newCall(callId, 'incoming', media, current);
+      // What we take part with is ours to say, as for any incoming call: our own call's media (our `media`,
+      // or a camera that failed already), not only the invite's.
+      const call = this.#newCall(callId, 'incoming', media === 'audio' || current.media === 'audio' ? 'audio' : 'video', current);
       this.#transition('accept');
       void this.#answer(call);
       return;

@@ -249,8 +249,9 @@ export class Call {
   mediaReady(): Promise<LocalMedia> {
     return this.until(this.localMedia).then((media) => {
       if (media.media === 'audio') this.goAudioOnly(media.cameraProblem?.message);
-      // Audio-only already (the callee said so before our camera opened): the camera that just opened stops.
-      else if (this.media === 'audio') this.#env.onAudioOnly(this, undefined);
+      // The call went audio-only while the camera was opening (an audio-only callee accepted first): it
+      // stops again now, rather than stay on for a call that sends no video.
+      else if (this.media === 'audio' && media.stream.getVideoTracks().length) this.#env.onAudioOnly(this, undefined);
       return media;
     });
   }
