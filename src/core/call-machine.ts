@@ -82,7 +82,9 @@ const TRANSITIONS: Record<CallState, Partial<Record<CallInput, CallState>>> = {
   ended: { 'peer-left': 'waiting', 'peer-joined': 'ready', call: 'calling', invited: 'ringing', 'signaling-lost': 'joining', fail: 'failed', leave: 'idle' },
   // A failed call leaves us in the room: the peer may still leave or come back. A failed join does not, and
   // then neither input can arrive.
-  failed: { join: 'joining', 'peer-left': 'waiting', 'peer-joined': 'ready', leave: 'idle' },
+  // A new call can be placed or taken from there (without being in the room, no peer is known and no invite
+  // arrives).
+  failed: { join: 'joining', 'peer-left': 'waiting', 'peer-joined': 'ready', call: 'calling', invited: 'ringing', leave: 'idle' },
 };
 
 export const isInCall = (state: CallState): boolean => (IN_CALL as readonly CallState[]).includes(state);

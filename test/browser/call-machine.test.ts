@@ -49,6 +49,11 @@ describe('call state machine', () => {
     back.send('fail', 'network');
     expect(back.send('peer-joined')).to.equal(true);
     expect(back.state).to.equal('ready');
+    // Nor is the peer told `busy` when it calls again after a failed call.
+    const again = machineAt('join', 'joined-with-peer', 'call', 'accepted', 'media-connected', 'media-lost');
+    again.send('fail', 'network');
+    expect(again.can('invited')).to.equal(true);
+    expect(again.can('call')).to.equal(true);
   });
 
   it('offers no call while the signaling link is down: back to joining, reason signaling; a call in progress goes on', () => {
