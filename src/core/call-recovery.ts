@@ -103,6 +103,8 @@ export class CallRecovery {
   stop(): void {
     this.#phase = 'stopped';
     this.#clearLadder();
+    if (this.#soon) this.#clock.clearTimeout(this.#soon);
+    this.#soon = null;
     if (this.#poll) this.#clock.clearInterval(this.#poll);
     this.#poll = null;
   }
@@ -189,20 +191,20 @@ export class CallRecovery {
 
   /**
    * An ICE restart outside the ladder's timeline (new network addresses): at once on the impolite side, a
-   * second later on the polite one, so two sides whose network changed together do not restart in lockstep.
+   * second later on the polite one, so two sides whose network changed together take turns. It runs even if
+   * media came back meanwhile: the new addresses may give a path the old one cannot.
    */
   #restartNow(): void {
     if (!this.#options.polite) return this.#host.attempt('ice-restart', ++this.#attempts);
-    if (this.#soon) return;
-    this.#soon = this.#clock.setTimeout(() => {
+    this.#soon ??= this.#clock.setTimeout(() => {
       this.#soon = null;
-      if (this.#phase === 'recovering') this.#host.attempt('ice-restart', ++this.#attempts);
+      if (this.#phase !== 'stopped') this.#host.attempt('ice-restart', ++this.#attempts);
     }, POLITE_OFFSET_MS);
   }
 
   #clearLadder(): void {
-    for (const timer of [this.#next, this.#deadline, this.#soon]) if (timer) this.#clock.clearTimeout(timer);
-    this.#next = this.#deadline = this.#soon = null;
+    for (const timer of [this.#next, this.#deadline]) if (timer) this.#clock.clearTimeout(timer);
+    this.#next = this.#deadline = null;
   }
 }
 
