@@ -2,7 +2,7 @@
 import { expect } from '@open-wc/testing';
 import { CallRecovery, type MediaFlow, type RecoveryMethod } from '../../src/core/call-recovery.js';
 import { MAX_JITTER_MS, POLITE_OFFSET_MS, recoveryStep } from '../../src/core/reconnect-policy.js';
-import { FakeClock } from '../support/fake-clock.js';
+import { FakeClock } from './fake-clock.js';
 
 /** A call's counters: audio packets and video frames grow by a poll's worth while they flow. */
 function media(video = true) {

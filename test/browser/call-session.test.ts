@@ -1,6 +1,6 @@
 /**
  * `CallSession` as a whole: two (or three) sessions in one page, an in-memory signaling hub between them
- * (test/support/fake-signaling.ts), real RTCPeerConnections with the fake camera and microphone, and a fake
+ * (test/browser/fake-signaling.ts), real RTCPeerConnections with the fake camera and microphone, and a fake
  * clock per session for the session's own timers (ring, connect, the recovery ladder). WebRTC runs on real
  * time: where a case needs real connection progress, the clocks follow real time while it waits (`until`).
  */
@@ -10,8 +10,8 @@ import type { CallState } from '../../src/core/call-machine.js';
 import { CallSession, type CallErrorInfo, type CallSessionConfig, type CallSessionDeps } from '../../src/core/call-session.js';
 import { MediaAccessError, openLocalMedia } from '../../src/core/local-media.js';
 import type { RecoveryMethod } from '../../src/core/call-recovery.js';
-import { FakeClock } from '../support/fake-clock.js';
-import { FakeRoomHub, type FakeLink } from '../support/fake-signaling.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeRoomHub, type FakeLink } from './fake-signaling.js';
 
 interface Side {
   name: string;
