@@ -5,6 +5,7 @@
  * itself the way a configured secret does.
  */
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -46,8 +47,14 @@ export async function loadStateSecret(path: string): Promise<StateSecret> {
 async function readSecret(file: string): Promise<Buffer | null> {
   let text: string;
   try {
-    const handle = await open(file, 'r');
+    // Not through a symbolic link, and only a file of this user that nobody else may read or write: another
+    // local user who planted it first would know the secret and could forge resume tokens.
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw new StateError('is not a regular file');
+      if (process.getuid && stat.uid !== process.getuid()) throw new StateError('belongs to another user');
+      if (stat.mode & 0o077) throw new StateError('may be read or written by other users (it must be mode 0600)');
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(MAX_STATE_BYTES + 1), 0, MAX_STATE_BYTES + 1, 0);
       if (bytesRead > MAX_STATE_BYTES) throw new StateError('is larger than a state file can be');
       text = buffer.subarray(0, bytesRead).toString('utf8');

@@ -34,7 +34,19 @@ export class PageLifecycleController implements ReactiveController {
     };
     addEventListener('offline', onNetwork, { signal });
     addEventListener('online', onNetwork, { signal });
-    (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener('change', onNetwork, { signal });
+    // `change` also fires when the browser's estimates of speed and delay move; only a new kind of network
+    // (Wi-Fi to cellular, say) means new addresses. Where the kind is not told (desktop Chrome), it is left out.
+    const connection = (navigator as Navigator & { connection?: EventTarget & { type?: string } }).connection;
+    let kind = connection?.type;
+    connection?.addEventListener(
+      'change',
+      (event) => {
+        if (connection.type === undefined || connection.type === kind) return;
+        kind = connection.type;
+        onNetwork(event);
+      },
+      { signal },
+    );
   }
 
   hostDisconnected(): void {

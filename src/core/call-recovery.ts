@@ -208,9 +208,12 @@ export class CallRecovery {
   }
 }
 
-/** A counter that fell (a new connection after a rebuild) is a new baseline, not progress. */
+/**
+ * Growth since the last sample. The first sample after a start or a rebuild, and a counter that fell (a new
+ * connection), are a baseline, not progress: the page's count of presented frames runs on across calls, so
+ * its first value says nothing about this call.
+ */
 function track(counter: { last: number; grewAt: number }, value: number, now: number): void {
   if (value > counter.last && counter.last >= 0) counter.grewAt = now;
-  else if (value > 0 && counter.last < 0) counter.grewAt = now;
   counter.last = value;
 }

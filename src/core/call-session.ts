@@ -53,10 +53,6 @@ export class CallSession {
     return this.#room?.peer ?? null;
   }
 
-  get participantId(): string | null {
-    return this.#room?.participantId ?? null;
-  }
-
   get peerConnection(): RTCPeerConnection | null {
     return this.#call?.connection?.pc ?? null;
   }
@@ -80,7 +76,7 @@ export class CallSession {
   /** Connects to signaling and joins the room. */
   async start(): Promise<void> {
     if (!this.#transition('join')) return;
-    this.#room ??= new Room(this.#config, this.#deps.createSignaling, {
+    this.#room ??= new Room(this.#config, this.#deps, {
       onJoined: (peer, rejoin) => this.#onJoined(peer, rejoin),
       onJoinFailed: (code, message) => this.#fail(joinFailure(code), code, message),
       // Outside a call nothing can be placed now: say so, rather than offer a Call that rings nobody.
@@ -131,7 +127,8 @@ export class CallSession {
     try {
       // The invite goes out at once, so the callee's camera starts while ours does: the two open side by
       // side rather than one after the other. The offer follows at once (the server relays in order).
-      const invited = signaling.send('invite', { callId: call.id, media: call.media, ringTimeout: this.#config.ringTimeoutMs });
+      const ringTimeout = Math.min(600_000, Math.max(1000, Math.round(this.#config.ringTimeoutMs)));
+      const invited = signaling.send('invite', { callId: call.id, media: call.media, ringTimeout });
       await call.until(Promise.all([invited, this.#config.preconnect && call.start(), call.mediaReady()]));
     } catch (error) {
       this.#failCall(call, error);
@@ -141,8 +138,8 @@ export class CallSession {
   /** Answers the incoming call. */
   async accept(): Promise<void> {
     const call = this.#call;
-    if (!call || call.direction !== 'incoming' || !this.#transition('accept')) return;
-    return this.#answer(call);
+    // The page hears `connecting` first and may hang up from inside its listener.
+    if (call?.direction === 'incoming' && this.#transition('accept') && !call.ended) return this.#answer(call);
   }
 
   /** An incoming call was accepted (by the visitor, or to settle glare): tell the caller, then connect. */
@@ -207,9 +204,11 @@ export class CallSession {
         if (message.payload.media === 'audio') call.goAudioOnly();
         this.#connectAccepted(call).catch((error) => this.#failCall(call, error));
         return;
+      // A `cancel` may cross our `accept` (the caller's ring timeout passed as we accepted): still the end.
       case 'decline':
       case 'cancel':
-        if (state === (message.event === 'decline' ? 'calling' : 'ringing')) this.#endCall(remoteEndReason(message.event, message.payload.reason));
+        if (state === (message.event === 'decline' ? 'calling' : 'ringing') || (message.event === 'cancel' && state === 'connecting'))
+          this.#endCall(remoteEndReason(message.event, message.payload.reason));
         return;
       case 'hangup':
         if (message.payload.reason === 'ice-failed' && call.connection) void this.#failIce(call, NO_PATH);
@@ -235,12 +234,13 @@ export class CallSession {
       // Both called at once. The impolite side keeps its call (the polite side will accept it); the polite
       // side drops its own and accepts the incoming one, so exactly one call results.
       if (!this.#room?.polite) return;
+      // Our invite is off (the other side drops it by its id if it is still calling itself).
+      this.#tellEnding(current, { event: 'cancel', reason: 'canceled' });
       current.end();
       // What we take part with is ours to say, as for any incoming call: our own call's media (our `media`,
       // or a camera that failed already), not only the invite's.
       const call = this.#newCall(callId, 'incoming', media === 'audio' || current.media === 'audio' ? 'audio' : 'video', current);
-      this.#transition('accept');
-      void this.#answer(call);
+      if (this.#transition('accept') && !call.ended) void this.#answer(call);
       return;
     }
     if (current || !this.machine.can('invited')) return this.#tell('decline', { callId, reason: 'busy' });
@@ -279,6 +279,7 @@ export class CallSession {
       );
     }
     await Promise.all([call.mediaReady().then(() => call.fillSenders()), call.start()]);
+    if (call.ended) return;
     if (call.connection?.pc.connectionState === 'failed') return void this.#failIce(call, NO_PATH);
     call.watch({
       onFlowing: (path) => {
@@ -316,15 +317,14 @@ export class CallSession {
         call.recovery?.connectionStateChanged(state);
         if (state === 'failed' && this.machine.state === 'connecting') void this.#failIce(call, NO_PATH);
       },
-      onError: (call, error) => this.#failCall(call, error, ErrorCode.NegotiationFailed),
+      onError: (call, error) => this.#failCall(call, error),
     };
   }
 
   /** The reconnect window is over (here, or on the other side, which told us): the call failed. */
   #giveUp(call: Call, tellPeer: boolean): void {
     if (tellPeer) this.#tell('hangup', { callId: call.id, reason: 'network' });
-    const seconds = this.#config.reconnectWindowMs / 1000;
-    this.#fail('network', ErrorCode.NetworkLost, `The connection was lost and could not be restored within ${seconds} s.`);
+    this.#fail('network', ErrorCode.NetworkLost, `The connection was lost and could not be restored within ${this.#config.reconnectWindowMs / 1000} s.`);
   }
 
   /** Ends a call that found no path, with what ICE tried attached for the site owner. */

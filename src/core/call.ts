@@ -3,10 +3,10 @@
  * `@lit/task`'s runs, each call has its own `AbortController`: its timer, listeners and async steps end with
  * `call.signal`, so a late callback of an ended call finds it aborted and does nothing.
  */
-import type { MediaKind } from '../protocol/protocol.js';
+import { ErrorCode, type MediaKind } from '../protocol/protocol.js';
 import { timeoutWhile, type Clock, type TimerHandle } from './clock.js';
 import type { IceServersResult } from './ice-servers.js';
-import type { LocalMedia } from './local-media.js';
+import { MediaAccessError, type LocalMedia } from './local-media.js';
 import type { NegotiationSignal } from './negotiator.js';
 import { CallConnection, type PeerConnectionFactory } from './peer-connection.js';
 import { CallRecovery, type MediaFlow, type RecoveryHost } from './call-recovery.js';
@@ -63,7 +63,10 @@ export interface CallEnvironment {
   relay(call: Call, message: NegotiationMessage): void;
   onRemoteStream(stream: MediaStream): void;
   onConnectionState(call: Call, state: RTCPeerConnectionState): void;
-  /** A negotiation, or putting a track into a sender, failed, and no rebuild can save the call. */
+  /**
+   * The call cannot go on: a negotiation or a sender failed and no rebuild can save it, or the microphone
+   * stopped (a `MediaAccessError`).
+   */
   onError(call: Call, error: Error): void;
 }
 
@@ -91,6 +94,7 @@ export class Call {
   readonly #env: CallEnvironment;
   #held: NegotiationSignal[] = [];
   #failureRebuilds = 0;
+  #watchedStream: MediaStream | null = null;
   #timer: TimerHandle | null = null;
 
   constructor(init: CallInit, env: CallEnvironment) {
@@ -134,6 +138,7 @@ export class Call {
    */
   start(): Promise<void> {
     return (this.started ??= this.until(Promise.all([this.iceServers, this.#env.certificateReady()])).then(([ice]) => {
+      if (this.ended) return;
       this.connect(0, this.direction === 'outgoing', ice.iceServers);
       this.#env.keepIceServersFresh(this, ice.refreshAt);
     }));
@@ -144,6 +149,7 @@ export class Call {
    * trouble; the ladder's attempts run here, the rest is the session's to decide.
    */
   watch(events: Pick<RecoveryHost, 'onTrouble' | 'onGiveUp'> & { onFlowing(path: CallPath | null): void; onAttempt: RecoveryHost['attempt'] }): void {
+    if (this.ended) return;
     this.recovery ??= new CallRecovery(
       {
         sample: () => this.sample(),
@@ -210,6 +216,23 @@ export class Call {
     return connection;
   }
 
+  /**
+   * A microphone or camera that stops by itself (unplugged, revoked, taken by another app; `stop()` from the
+   * page fires nothing): without a microphone the call cannot go on and the peer is told (`media-failed`);
+   * without a camera it goes on with sound only.
+   */
+  #watchDevices(stream: MediaStream): void {
+    if (this.#watchedStream === stream) return;
+    this.#watchedStream = stream;
+    for (const track of stream.getTracks()) {
+      const onEnded = () =>
+        track.kind === 'audio'
+          ? this.#env.onError(this, new MediaAccessError(ErrorCode.DeviceInUse, 'The microphone stopped working. Check that it is connected, then call again.'))
+          : this.goAudioOnly('The camera stopped working, so this call goes on with sound only.');
+      track.addEventListener('ended', onEnded, { once: true, signal: this.signal });
+    }
+  }
+
   /** A negotiation that fails mid-call (a restart refused) is worth a rebuild; before media, it fails the call. */
   #onNegotiationError(error: Error): void {
     const midCall = this.recovery?.flowing || this.recovery?.recovering;
@@ -248,6 +271,7 @@ export class Call {
   /** The call's local media, once open; a camera that failed makes the call audio-only (the visitor is told). */
   mediaReady(): Promise<LocalMedia> {
     return this.until(this.localMedia).then((media) => {
+      this.#watchDevices(media.stream);
       if (media.media === 'audio') this.goAudioOnly(media.cameraProblem?.message);
       // The call went audio-only while the camera was opening (an audio-only callee accepted first): it
       // stops again now, rather than stay on for a call that sends no video.

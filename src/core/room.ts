@@ -4,6 +4,7 @@
  * business: relayed messages go straight to the session.
  */
 import { ErrorCode, LEAVE_PATH, type Peer } from '../protocol/protocol.js';
+import type { Clock, TimerHandle } from './clock.js';
 import type { CallSessionConfig, CallSessionDeps, SignalingPort } from './session-options.js';
 import { SignalingError, type ServerMessage } from './signaling-client.js';
 
@@ -24,6 +25,13 @@ export interface RoomEvents {
 
 type RoomConfig = Pick<CallSessionConfig, 'signalingUrl' | 'room' | 'displayName' | 'token'>;
 
+/**
+ * A resume the server could not answer for now (an ack lost as the network flapped, resumes rate-limited) is
+ * tried again after these delays; the call's media never depended on it. Past them, the room is given up.
+ */
+const RESUME_RETRY_MS = [1000, 2000, 4000, 8000, 8000];
+const RETRYABLE: readonly string[] = [ErrorCode.SignalingLost, ErrorCode.RateLimited, ErrorCode.Internal];
+
 export class Room {
   readonly signaling: SignalingPort;
   readonly #config: RoomConfig;
@@ -31,10 +39,14 @@ export class Room {
   #self: { id: string; polite: boolean; resumeToken: string } | null = null;
   #peer: Peer | null = null;
   #closed = false;
+  readonly #clock: Clock;
+  #retry: TimerHandle | null = null;
 
-  constructor(config: RoomConfig, createSignaling: Required<CallSessionDeps>['createSignaling'], events: RoomEvents) {
+  constructor(config: RoomConfig, deps: Pick<Required<CallSessionDeps>, 'createSignaling' | 'clock'>, events: RoomEvents) {
     this.#config = config;
     this.#events = events;
+    this.#clock = deps.clock;
+    const createSignaling = deps.createSignaling;
     this.signaling = createSignaling({
       url: config.signalingUrl,
       token: config.token,
@@ -44,16 +56,12 @@ export class Room {
         events.onWarning(ErrorCode.SignalingLost, 'The connection to the call server dropped; reconnecting. A call in progress goes on.');
         events.onLinkLost();
       },
-      onReconnect: () => void this.#join(true),
+      onReconnect: () => void this.#join(true, 0),
     });
   }
 
   get peer(): Peer | null {
     return this.#peer;
-  }
-
-  get participantId(): string | null {
-    return this.#self?.id ?? null;
   }
 
   /** Perfect negotiation's role: the polite side yields when both offer at once. */
@@ -68,7 +76,7 @@ export class Room {
       if (!this.#closed) this.#events.onJoinFailed((error as SignalingError).code ?? ErrorCode.SignalingUnreachable, (error as Error).message);
       return;
     }
-    return this.#join(false);
+    return this.#join(false, 0);
   }
 
   /**
@@ -76,7 +84,9 @@ export class Room {
    * on the link, and what was sent meanwhile goes out now. A server that gave our place away told the peer we
    * left: we are a newcomer.
    */
-  async #join(again: boolean): Promise<void> {
+  async #join(again: boolean, retries: number): Promise<void> {
+    if (this.#retry) this.#clock.clearTimeout(this.#retry);
+    this.#retry = null;
     const resume = again ? this.#self?.resumeToken : undefined;
     try {
       const joined = await this.signaling.join(this.#config.room, this.#config.displayName, resume);
@@ -89,6 +99,11 @@ export class Room {
     } catch (error) {
       if (this.#closed) return;
       const code = error instanceof SignalingError ? error.code : ErrorCode.SignalingLost;
+      if (resume && RETRYABLE.includes(code) && retries < RESUME_RETRY_MS.length) {
+        // A dropped link retries by itself when it is back (`onReconnect`); a live one is asked again here.
+        if (this.signaling.connected) this.#retry = this.#clock.setTimeout(() => void this.#join(true, retries + 1), RESUME_RETRY_MS[retries]!);
+        return;
+      }
       this.#events.onJoinFailed(code, (error as Error).message);
     }
   }
@@ -105,6 +120,8 @@ export class Room {
   leaveNow(sendBeacon?: (url: string, body: string) => boolean): void {
     if (this.#self && sendBeacon) {
       const base = new URL(this.#config.signalingUrl, (globalThis as { location?: { href: string } }).location?.href);
+      // A ws(s): signaling URL names the same server; a beacon only goes over http(s).
+      base.protocol = base.protocol.replace(/^ws/, 'http');
       sendBeacon(new URL(LEAVE_PATH, base).href, this.#self.resumeToken);
     }
     this.signaling.leaveNow();
@@ -114,6 +131,7 @@ export class Room {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#retry) this.#clock.clearTimeout(this.#retry);
     this.signaling.close();
   }
 

@@ -97,7 +97,7 @@ export function resolveWidgetConfig(attrs: WidgetAttributes, base: string = glob
 function seconds(value: string | number | null | undefined, fallbackMs: number): number | null {
   if (value === null || value === undefined || value === '') return fallbackMs;
   const n = Number(value);
-  return Number.isFinite(n) && n > 0 && n <= 600 ? n * 1000 : null;
+  return Number.isFinite(n) && n >= 1 && n <= 600 ? Math.round(n * 1000) : null;
 }
 
 function httpUrl(value: string, base: string | undefined, allowWs = true): string | null {

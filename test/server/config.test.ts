@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -285,15 +285,31 @@ describe('the state file (the resume secret without RESUME_SECRET)', () => {
   it('falls back to a secret in memory when the file is not a state file, without quoting it or overwriting it', async () => {
     const path = join(dir, 'garbage.json');
     const contents = '{"resumeSecret": "not-a-secret-but-could-be-one"';
-    await writeFile(path, contents);
+    await writeFile(path, contents, { mode: 0o600 });
     const state = await loadStateSecret(path);
     assert.ok(state.source === 'memory');
     assert.equal(state.secret.length, 32);
     assert.equal(state.why, 'is not valid JSON');
     assert.equal(await readFile(path, 'utf8'), contents);
-    await writeFile(path, JSON.stringify({ resumeSecret: 'short' }));
+    await writeFile(path, JSON.stringify({ resumeSecret: 'short' }), { mode: 0o600 });
     const wrong = await loadStateSecret(path);
     assert.ok(wrong.source === 'memory' && !wrong.why.includes('short'), wrong.source === 'memory' ? wrong.why : '');
+  });
+
+  it('trusts no state file that others may read or write, nor one reached through a symbolic link', async () => {
+    const planted = join(dir, 'planted.json');
+    const known = { resumeSecret: Buffer.alloc(32, 7).toString('base64url') };
+    await writeFile(planted, JSON.stringify(known), { mode: 0o644 });
+    const open = await loadStateSecret(planted);
+    assert.ok(open.source === 'memory');
+    assert.match(open.why, /mode 0600/);
+    assert.notDeepEqual(open.secret, Buffer.alloc(32, 7));
+    const good = join(dir, 'good.json');
+    await loadStateSecret(good);
+    const linked = join(dir, 'linked.json');
+    await symlink(good, linked);
+    const viaLink = await loadStateSecret(linked);
+    assert.ok(viaLink.source === 'memory', 'a state file reached through a symbolic link');
   });
 
   it('falls back to a secret in memory when the file cannot be read or written', async () => {
@@ -306,7 +322,7 @@ describe('the state file (the resume secret without RESUME_SECRET)', () => {
     // A directory where the file should be: it exists but cannot be read as one.
     const unreadable = await loadStateSecret(dir);
     assert.ok(unreadable.source === 'memory');
-    assert.match(unreadable.why, /^could not be read \(EISDIR\)$/);
+    assert.match(unreadable.why, /^is not a regular file$/);
     assert.notDeepEqual(unwritable.secret, unreadable.secret);
   });
 });
