@@ -57,6 +57,16 @@ describe('call recovery: is media flowing', () => {
     r.stop();
   });
 
+  it("takes a counter's first value as a baseline: the page's presented frames run on from the last call", async () => {
+    const { clock, flow, events, r } = recovery();
+    flow.videoCount = 5000; // frames the page presented during an earlier call
+    flow.video = false; // and none in this one
+    r.start();
+    await clock.tick(10_000);
+    expect(events).to.deep.equal([]);
+    r.stop();
+  });
+
   it('needs no video once none is expected (audio-only)', async () => {
     const { clock, flow, events, r } = recovery({ video: false });
     flow.videoExpected = false;

@@ -199,6 +199,19 @@ describe('call session: ring timeout', () => {
     expect(bob.states.at(-1)).to.equal('ended(missed)');
   });
 
+  it('a cancel that crosses the callee\'s accept still ends the call there (no 30 s in connecting)', async () => {
+    const { alice, bob } = await pair({ alice: { ringTimeoutMs: 20_000 } });
+    void alice.session.call();
+    await until('bob ringing', inState(bob, 'ringing'));
+    // Alice's ring timeout passes and Bob accepts in the same moment: her cancel and his accept cross.
+    await alice.clock.tick(20_000);
+    void bob.session.accept();
+    expect(bob.state).to.equal('connecting');
+    await until('bob ended', inState(bob, 'ended'));
+    expect(bob.states.at(-1)).to.equal('ended(missed)');
+    expect(alice.states.at(-1)).to.equal('ended(no-answer)');
+  });
+
   it("the callee's own bound: with the cancel lost, it stops at the invite's ringTimeout + 5 s and says decline no-answer", async () => {
     const { alice, bob } = await pair({ alice: { ringTimeoutMs: 20_000 }, bob: { ringTimeoutMs: 60_000 } });
     hub.lose = (r) => r.event === 'cancel';
@@ -458,5 +471,28 @@ describe('call session: the room', () => {
     await until('carol failed', inState(carol, 'failed'));
     expect(carol.states.at(-1)).to.equal('failed(room-full)');
     expect(carol.errors.at(-1)!.code).to.equal(ErrorCode.RoomFull);
+  });
+});
+
+describe('call session: devices that stop mid-call', () => {
+  it('a microphone that stops by itself fails the call (media), and the peer reads peer-media-failed', async () => {
+    const { alice, bob } = await connectedPair();
+    const microphone = alice.localStreams.filter(Boolean).at(-1)!.getAudioTracks()[0]!;
+    // What the browser does when the device goes away (unplugged, revoked): the track ends by itself.
+    microphone.dispatchEvent(new Event('ended'));
+    await until('alice failed', inState(alice, 'failed'));
+    expect(alice.states.at(-1)).to.equal('failed(media)');
+    expect(alice.errors.find((e) => e.fatal)!.code).to.equal(ErrorCode.DeviceInUse);
+    expect(hub.sent('hangup', 'alice').map((p) => p.reason)).to.deep.equal(['media-failed']);
+    await until('bob ended', inState(bob, 'ended'));
+    expect(bob.states.at(-1)).to.equal('ended(peer-media-failed)');
+  });
+
+  it('a camera that stops by itself leaves the call going, audio only', async () => {
+    const { alice, bob } = await connectedPair();
+    const camera = alice.localStreams.filter(Boolean).at(-1)!.getVideoTracks()[0]!;
+    camera.dispatchEvent(new Event('ended'));
+    await until('alice audio only', () => alice.session.peerConnection!.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.direction === 'inactive'));
+    expect([alice.state, bob.state]).to.deep.equal(['connected', 'connected']);
   });
 });

@@ -71,6 +71,8 @@ describe('widget attributes', () => {
     [{ ...valid, media: 'screen' }, 'media'],
     [{ ...valid, ringTimeout: 'soon' }, 'ring-timeout'],
     [{ ...valid, ringTimeout: '0' }, 'ring-timeout'],
+    // Under a second cannot go on the wire (the protocol's ring timeout is 1 s to 10 min).
+    [{ ...valid, ringTimeout: '0.5' }, 'ring-timeout'],
     [{ ...valid, connectTimeout: '601' }, 'connect-timeout'],
     [{ ...valid, reconnectWindow: 'x' }, 'reconnect-window'],
     [{ ...valid, preconnect: 'yes' }, 'preconnect'],
