@@ -96,11 +96,11 @@ export class CallSession {
     // A newcomer: the server forgot us, and told the peer we left. Any call ended with the link, and the
     // states say so (`signaling`) rather than blame the peer for leaving.
     if (rejoin && !rejoin.resumed && this.#call) this.#endCall('signaling');
-    this.#onPeer(peer, rejoin ? undefined : null);
+    this.#onPeer(peer, rejoin ? 'rejoined' : 'joined');
   }
 
-  /** Someone to call, or nobody: the ICE servers and the DTLS certificate get ready while there is. */
-  #onPeer(peer: Peer | null, input?: 'peer-joined' | 'peer-left' | null): void {
+  /** Who is in the room now, and how we learnt it; ICE servers and certificate get ready while someone is. */
+  #onPeer(peer: Peer | null, cause: 'joined' | 'rejoined' | 'peer-joined' | 'peer-left'): void {
     this.#host.onPeer(peer);
     if (peer && !this.#call) {
       this.#iceServers.prefetch();
@@ -108,9 +108,9 @@ export class CallSession {
     }
     if (!peer && this.#call) this.#endCall('peer-left', undefined, 'peer-left');
     if (this.machine.state === 'joining') this.#transition(peer ? 'joined-with-peer' : 'joined-alone');
-    else if (!peer) this.#transition('peer-left', input === 'peer-left' ? 'peer-left' : 'signaling');
+    else if (!peer) this.#transition('peer-left', cause === 'peer-left' ? 'peer-left' : 'signaling');
     // The same peer still there after a rejoin changes nothing (an `ended` keeps saying why it ended).
-    else if (input === 'peer-joined' || this.machine.state === 'waiting') this.#transition('peer-joined');
+    else if (cause === 'peer-joined' || this.machine.state === 'waiting') this.#transition('peer-joined');
   }
 
   /** Places a call to the peer in the room: it rings at once, while the camera starts. */

@@ -11,7 +11,7 @@ import type { NegotiationSignal } from './negotiator.js';
 import { CallConnection, type PeerConnectionFactory } from './peer-connection.js';
 import { CallRecovery, type MediaFlow, type RecoveryHost } from './call-recovery.js';
 import type { CallPath } from './ice-diagnostics.js';
-import { statsById } from './rtc-stats.js';
+import type { RtcStat } from './rtc-stats.js';
 
 /** Negotiation failures mid-call rebuild the connection; past this many in one call, the call fails. */
 const MAX_FAILURE_REBUILDS = 3;
@@ -48,7 +48,7 @@ export interface CallEnvironment {
   certificate(): RTCCertificate | null;
   /** Resolves once the DTLS certificate is made (or cannot be). */
   certificateReady(): Promise<unknown>;
-  /** Keeps the TURN credentials of `call` fresh from `refreshAt` on (`keepIceServersFresh`). */
+  /** Keeps the TURN credentials of `call` fresh from `refreshAt` on (`SessionIceServers.keepFresh`). */
   keepIceServersFresh(call: Call, refreshAt: number | undefined): void;
   /** For the media watch: the reconnect window, and this side's role in perfect negotiation. */
   reconnectWindowMs(): number;
@@ -273,9 +273,6 @@ export class Call {
     return this.until(this.localMedia).then((media) => {
       this.#watchDevices(media.stream);
       if (media.media === 'audio') this.goAudioOnly(media.cameraProblem?.message);
-      // The call went audio-only while the camera was opening (an audio-only callee accepted first): it
-      // stops again now, rather than stay on for a call that sends no video.
-      else if (this.media === 'audio' && media.stream.getVideoTracks().length) this.#env.onAudioOnly(this, undefined);
       return media;
     });
   }
@@ -289,11 +286,11 @@ export class Call {
     if (!pc || pc.signalingState === 'closed') return null;
     let audio = 0;
     let decoded = 0;
-    for (const report of statsById(await pc.getStats()).values()) {
-      if (report.type !== 'inbound-rtp') continue;
+    (await pc.getStats()).forEach((report: RtcStat) => {
+      if (report.type !== 'inbound-rtp') return;
       if (report.kind === 'audio') audio += report.packetsReceived ?? 0;
       else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
-    }
+    });
     // Video is expected while a video m-line is negotiated to receive: not once either side went audio-only.
     const receivesVideo = pc
       .getTransceivers()

@@ -145,28 +145,6 @@ function dropUndefined(server: unknown): unknown {
 }
 
 /**
- * A call may outlive its TURN credentials. The allocation it has keeps working, but an ICE restart needs a
- * new one, which the TURN server grants only with valid credentials: so fresh ones are fetched ahead of
- * expiry and handed to the connection (`apply`) for the next allocation, until `signal` aborts.
- */
-export function keepIceServersFresh(
-  provider: IceServerProvider,
-  source: () => IceServerSource,
-  refreshAt: number | undefined,
-  options: { signal: AbortSignal; clock: Clock; apply(servers: IceServer[]): void; warn(problem: string): void },
-): void {
-  if (refreshAt === undefined) return;
-  // At `refreshAt` the provider's cache is stale, so the `get` really fetches.
-  timeoutWhile(options.clock, options.signal, Math.max(1000, refreshAt - options.clock.now()), async () => {
-    const fresh = await provider.get(source());
-    if (options.signal.aborted) return;
-    if (fresh.problem || !fresh.refreshAt) return options.warn(fresh.problem ?? 'The ICE server endpoint gave no credentials to refresh with.');
-    options.apply(fresh.iceServers);
-    keepIceServersFresh(provider, source, fresh.refreshAt, options);
-  });
-}
-
-/**
  * The ICE servers of one session's calls: fetched ahead while a peer is in the room (cached within their
  * lifetime), loaded once per call, kept fresh for calls that outlive their credentials.
  */
@@ -189,12 +167,21 @@ export class SessionIceServers {
     return result;
   }
 
+  /**
+   * A call may outlive its TURN credentials. The allocation it has keeps working, but an ICE restart needs a
+   * new one, which the TURN server grants only with valid credentials: so fresh ones are fetched ahead of
+   * expiry (at `refreshAt` the provider's cache is stale, so `get` really fetches) and handed to the call's
+   * current connection for the next allocation, until `signal` aborts.
+   */
   keepFresh(signal: AbortSignal, refreshAt: number | undefined, pc: () => RTCPeerConnection | undefined): void {
-    keepIceServersFresh(this.provider, this.source, refreshAt, {
-      signal,
-      clock: this.clock,
-      apply: (iceServers) => pc()?.setConfiguration({ ...pc()!.getConfiguration(), iceServers }),
-      warn: this.warn,
+    if (refreshAt === undefined) return;
+    timeoutWhile(this.clock, signal, Math.max(1000, refreshAt - this.clock.now()), async () => {
+      const fresh = await this.provider.get(this.source());
+      if (signal.aborted) return;
+      if (fresh.problem || !fresh.refreshAt) return this.warn(fresh.problem ?? 'The ICE server endpoint gave no credentials to refresh with.');
+      const current = pc();
+      current?.setConfiguration({ ...current.getConfiguration(), iceServers: fresh.iceServers });
+      this.keepFresh(signal, fresh.refreshAt, pc);
     });
   }
 }

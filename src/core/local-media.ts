@@ -84,6 +84,8 @@ export function stopMedia(stream: MediaStream | null | undefined): void {
 /** The visitor's camera and microphone as a session holds them: one stream at a time, stopped when done. */
 export class LocalMediaHolder {
   #current: LocalMedia | null = null;
+  /** The call went audio-only while the camera was still opening: it stops as soon as it is open. */
+  #noVideo = false;
   readonly #open: (media: MediaKind) => Promise<LocalMedia>;
   readonly #onStream: (stream: MediaStream | null) => void;
 
@@ -110,8 +112,9 @@ export class LocalMediaHolder {
         throw new MediaAccessError(ErrorCode.MediaError, 'The call ended before the camera opened.');
       }
       this.#current = opened;
-      this.#onStream(opened.stream);
-      return opened;
+      if (this.#noVideo) this.stopVideo();
+      else this.#onStream(opened.stream);
+      return this.#current;
     });
     return opening;
   }
@@ -119,6 +122,7 @@ export class LocalMediaHolder {
   /** The call became audio-only: the camera stops (its light goes off), the microphone goes on. */
   stopVideo(): void {
     const stream = this.#current?.stream;
+    this.#noVideo = !stream;
     if (!stream?.getVideoTracks().length) return;
     for (const track of stream.getVideoTracks()) {
       track.stop();
@@ -129,6 +133,7 @@ export class LocalMediaHolder {
   }
 
   release(): void {
+    this.#noVideo = false;
     if (!this.#current) return;
     stopMedia(this.#current.stream);
     this.#current = null;

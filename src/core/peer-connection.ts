@@ -27,7 +27,7 @@ export interface CallConnectionOptions {
   onError(error: Error): void;
 }
 
-export const kindsOf = (media: MediaKind): Array<'audio' | 'video'> => (media === 'video' ? ['audio', 'video'] : ['audio']);
+const kindsOf = (media: MediaKind): Array<'audio' | 'video'> => (media === 'video' ? ['audio', 'video'] : ['audio']);
 
 export class CallConnection {
   readonly pc: RTCPeerConnection;

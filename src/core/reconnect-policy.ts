@@ -25,7 +25,7 @@ const LADDER: Array<{ method: RecoveryMethod; atMs: number }> = [
   { method: 'rebuild', atMs: 10_000 },
 ];
 /** After the ladder's last rung, rebuilds repeat at this pace until the reconnect window closes. */
-export const LATER_INTERVAL_MS = 6000;
+const LATER_INTERVAL_MS = 6000;
 /** The polite side's offset from the impolite side's rungs. */
 export const POLITE_OFFSET_MS = 1000;
 /** Random extra delay per rung, up to this, so many clients do not retry in lockstep with each other. */
