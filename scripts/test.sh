@@ -33,8 +33,8 @@ count_wtr() {
 }
 
 step "browsers"
-bash scripts/ensure-chromium.sh || exit 1
-bash scripts/ensure-firefox.sh || exit 1
+bash scripts/ensure-browser.sh chromium CHROME_PATH /usr/bin/chromium chromium || exit 1
+bash scripts/ensure-browser.sh firefox FIREFOX_PATH /usr/bin/firefox-esr firefox-esr || exit 1
 
 step "type check"
 npm run typecheck --silent || { echo "type check failed"; exit 1; }

@@ -12,6 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.mjs';
 import { startServer } from '../support/servers.mjs';
 import { launchFirefox, type FirefoxBrowser } from './firefox.js';
+import { remoteVideoScript, type RemoteVideo } from './remote-video.js';
 
 type Kind = 'chromium' | 'firefox';
 
@@ -161,18 +162,7 @@ async function connect(caller: Visitor, callee: Visitor) {
   await Promise.all([waitForState(caller, 'connected'), waitForState(callee, 'connected')]);
 }
 
-/**
- * Frames the remote <video> presented in one second, and its size: real decoded video, not a black box.
- * A string, because tsx's transpiler would wrap a function's inner helpers in a `__name` the page lacks.
- */
-const REMOTE_VIDEO = `(async () => {
-  const video = widget().shadowRoot.querySelector('[part="remote-video"]');
-  let frames = 0;
-  const count = () => { frames += 1; video.requestVideoFrameCallback(count); };
-  video.requestVideoFrameCallback(count);
-  await new Promise((r) => setTimeout(r, 1000));
-  return { frames, width: video.videoWidth, height: video.videoHeight };
-})()`;
+const REMOTE_VIDEO = remoteVideoScript('widget()');
 
 /** Each visitor's remote video presents more than 5 frames in one second, within `seconds` one-second windows. */
 async function expectRemoteVideo(...visitors: Visitor[]) {
@@ -184,7 +174,7 @@ async function expectRemoteVideoWithin(seconds: number, ...visitors: Visitor[]) 
     const windows: number[] = [];
     let video = { frames: 0, width: 0, height: 0 };
     while (windows.length < seconds && video.frames <= 5) {
-      video = await v.run<{ frames: number; width: number; height: number }>(REMOTE_VIDEO);
+      video = await v.run<RemoteVideo>(REMOTE_VIDEO);
       windows.push(video.frames);
     }
     assert.ok(video.frames > 5, `${v.name} (${v.kind}) saw ${windows.join(', ')} remote frames in ${windows.length} one-second windows`);
@@ -226,25 +216,17 @@ const SESSION_IDS = `(() => {
 })()`;
 
 describe('calls between Chromium and Firefox', { timeout: 180_000 }, () => {
-  it('Chromium calls Firefox: video both ways, then hang up', { timeout: 60_000 }, withLogs(async () => {
-    const [alice, bob] = await pair(['chromium', 'Alice'], ['firefox', 'Bob'], 'c2f');
-    await connect(alice, bob);
-    await expectRemoteVideo(alice, bob);
-    await alice.run('widget().hangUp()');
-    await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
-    assert.ok((await history(bob)).includes('ended(peer-hangup)'), `Bob went ${(await history(bob)).join(' → ')}`);
-    await expectNoFatalErrors(alice, bob);
-  }));
-
-  it('Firefox calls Chromium: video both ways, then hang up', { timeout: 60_000 }, withLogs(async () => {
-    const [alice, bob] = await pair(['firefox', 'Alice'], ['chromium', 'Bob'], 'f2c');
-    await connect(alice, bob);
-    await expectRemoteVideo(alice, bob);
-    await alice.run('widget().hangUp()');
-    await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
-    assert.ok((await history(bob)).includes('ended(peer-hangup)'), `Bob went ${(await history(bob)).join(' → ')}`);
-    await expectNoFatalErrors(alice, bob);
-  }));
+  for (const [callerKind, calleeKind, label] of [['chromium', 'firefox', 'Chromium calls Firefox'], ['firefox', 'chromium', 'Firefox calls Chromium']] as [Kind, Kind, string][]) {
+    it(`${label}: video both ways, then hang up`, { timeout: 60_000 }, withLogs(async () => {
+      const [alice, bob] = await pair([callerKind, 'Alice'], [calleeKind, 'Bob'], `${callerKind}-${calleeKind}`);
+      await connect(alice, bob);
+      await expectRemoteVideo(alice, bob);
+      await alice.run('widget().hangUp()');
+      await Promise.all([waitForState(alice, 'ended'), waitForState(bob, 'ended')]);
+      assert.ok((await history(bob)).includes('ended(peer-hangup)'), `Bob went ${(await history(bob)).join(' → ')}`);
+      await expectNoFatalErrors(alice, bob);
+    }));
+  }
 
   it('Firefox calls Firefox: video both ways', { timeout: 60_000 }, withLogs(async () => {
     const [alice, bob] = await pair(['firefox', 'Alice'], ['firefox', 'Bob'], 'f2f');

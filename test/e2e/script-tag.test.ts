@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.mjs';
 import { startServer } from '../support/servers.mjs';
+import { remoteVideoScript, type RemoteVideo } from './remote-video.js';
 
 let site: Server;
 let siteOrigin: string;
@@ -54,19 +55,8 @@ async function waitForState(p: Page, state: string, timeout = 20_000) {
   await p.locator(`call-widget[state="${state}"]`).waitFor({ timeout });
 }
 
-/**
- * Frames the remote <video> presented in one second, and its size: real decoded video, not a black box.
- * A string, because tsx's transpiler would wrap a function's inner helpers in a `__name` the page lacks.
- */
-const REMOTE_VIDEO = `(async () => {
-  const video = document.querySelector('call-widget').shadowRoot.querySelector('[part="remote-video"]');
-  let frames = 0;
-  const count = () => { frames += 1; video.requestVideoFrameCallback(count); };
-  video.requestVideoFrameCallback(count);
-  await new Promise((r) => setTimeout(r, 1000));
-  return { frames, width: video.videoWidth, height: video.videoHeight };
-})()`;
-const remoteVideo = (p: Page): Promise<{ frames: number; width: number; height: number }> => p.evaluate(REMOTE_VIDEO);
+const REMOTE_VIDEO = remoteVideoScript("document.querySelector('call-widget')");
+const remoteVideo = (p: Page): Promise<RemoteVideo> => p.evaluate(REMOTE_VIDEO);
 
 describe('the script-tag bundle on another origin', () => {
   it('lets two visitors call each other and see each other', async () => {
