@@ -23,7 +23,9 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--use-fake-device-for-media-stream',
+  // Two fake cameras (fake_device_0 paints green, fake_device_1 grey) and three microphones, so a switch of
+  // camera is visible in the frames the peer decodes.
+  '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
