@@ -22,6 +22,11 @@ export const FIREFOX_PREFS = {
   'media.navigator.streams.fake': true,
   // No permission prompt for getUserMedia: the tests click nothing (Chromium's --use-fake-ui-for-media-stream).
   'media.navigator.permission.disabled': true,
+  // A sound card: Firefox's own mock audio backend (cubeb's, made for its tests). These machines have none (no
+  // /dev/snd, no PulseAudio), and without an output device Firefox never starts an AudioContext: it stays
+  // `suspended` and resume() never settles, so the microphone level meter would read nothing. Chromium's
+  // headless mode has a fake audio output of its own.
+  'media.cubeb.force_mock_context': true,
 
   // ICE: Firefox leaves out loopback candidates by default; on a loopback-only machine they are the only path.
   'media.peerconnection.ice.loopback': true,
