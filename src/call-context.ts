@@ -6,6 +6,8 @@ import { createContext } from '@lit/context';
 import type { CallReason, CallState } from './core/call-machine.js';
 import type { CallErrorDetail } from './events.js';
 import type { Peer } from './protocol/protocol.js';
+import type { DeviceKind, DeviceLists } from './core/devices.js';
+import type { CaptureState } from './core/local-media.js';
 
 export interface CallContextValue {
   state: CallState;
@@ -18,6 +20,16 @@ export interface CallContextValue {
   accept(): Promise<void>;
   decline(): void;
   hangUp(): void;
+  /** This visitor's microphone and camera. */
+  muted: boolean;
+  cameraOff: boolean;
+  /** The other participant's, during a call. */
+  remoteMedia: CaptureState | null;
+  /** Cameras, microphones and speakers (see `CallWidget.devices`). */
+  devices: DeviceLists;
+  setMuted(muted: boolean): void;
+  setCameraOff(off: boolean): Promise<void>;
+  selectDevice(kind: DeviceKind, deviceId: string): Promise<void>;
 }
 
 export const callContext = createContext<CallContextValue>(Symbol('call-widget'));

@@ -1,9 +1,13 @@
 import { ContextProvider } from '@lit/context';
 import { LitElement, html, nothing } from 'lit';
 import { callContext, type CallContextValue } from './call-context.js';
+import { deviceMenu, elapsed, mediaButtons, meter } from './call-controls.js';
 import { CallController } from './controllers/call-controller.js';
+import { MediaController } from './controllers/media-controller.js';
 import { styles } from './call-widget.styles.js';
-import type { CallReason, CallState } from './core/call-machine.js';
+import { isInCall, type CallReason, type CallState } from './core/call-machine.js';
+import type { DeviceKind, DeviceLists } from './core/devices.js';
+import type { CaptureState } from './core/local-media.js';
 import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
 import { statusText } from './messages.js';
 
@@ -26,6 +30,10 @@ import { statusText } from './messages.js';
  * @attr preconnect - `on` (default) or `off`: connect while the call rings, so media starts the moment it is
  *   accepted. Nothing is sent before accept, but both sides' network addresses reach the other while it rings
  *   (only the TURN server's with `ice-transport-policy="relay"`).
+ * @attr preview - Boolean: open the camera and microphone preview at once while waiting for or before a call
+ *   (otherwise a Preview button opens it; the camera never starts before the visitor asks or a call starts).
+ * @attr start-muted - Boolean: the microphone starts muted.
+ * @attr start-camera-off - Boolean: the camera starts off (the call still carries video once it is turned on).
  * @attr state - Read-only, reflected: the call state (see `state`).
  *
  * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
@@ -35,6 +43,10 @@ import { statusText } from './messages.js';
  *   changed; `path` on `connected`.
  * @fires {CallReconnectEvent} call-reconnect - `{attempt, method}`: an attempt to restore lost media
  *   (`ice-restart` or `rebuild`).
+ * @fires {CallDeviceChangeEvent} call-device-change - `{kind, deviceId, label, reason}`: a camera, microphone or
+ *   speaker was switched; `reason` `user`, `unplugged`, `replugged` or `default-changed`.
+ * @fires {CallMediaStateEvent} call-media-state - `{local: {muted, cameraOff}, remote: {muted, cameraOff}}`:
+ *   this side or the other muted, unmuted, or turned the camera off or on.
  * @fires {CallErrorEvent} call-error - `{code, message, fatal, diagnostics?}`: something went wrong; `fatal`
  *   says whether the call went on; `diagnostics` (with `ice-failed`) says what ICE tried.
  *
@@ -43,7 +55,29 @@ import { statusText } from './messages.js';
  * @csspart local-video - Your own camera preview.
  * @csspart status - The status line (a live region).
  * @csspart notice - A sentence for the visitor during a call (a camera that failed, so the call is audio only).
+ * @csspart remote-avatar - Shown instead of the other participant's video while their camera is off, and in
+ *   audio calls: their initial and name, scaled by their voice level (`--call-widget-peer-level`, 0-1).
+ * @csspart remote-initial - The initial in `remote-avatar`.
+ * @csspart remote-name - The name in `remote-avatar`.
+ * @csspart remote-muted - "Muted" badge over the other participant's view.
+ * @csspart timer - The call's duration (`role="timer"`), from the first media on.
+ * @csspart meter - Your microphone's level (`role="meter"`), in the preview and in a call.
+ * @csspart meter-bar - The filled part of `meter`.
+ * @csspart meter-hint - "No sound from your microphone" or "very loud".
+ * @csspart muted-hint - "You are muted" when you speak while muted.
  * @csspart controls - The button row.
+ * @csspart preview-button - Opens the camera and microphone preview before a call.
+ * @csspart mute-button - Mutes the microphone (`aria-pressed`).
+ * @csspart camera-button - Turns the camera off (`aria-pressed`).
+ * @csspart devices-button - Opens the device menu (`aria-expanded`).
+ * @csspart fullscreen-button - Full screen (`aria-pressed`), where the browser allows it.
+ * @csspart pip-button - Picture-in-picture of the other participant's video (`aria-pressed`), where supported.
+ * @csspart device-menu - The camera, microphone and speaker pickers.
+ * @csspart device-label - A picker's label.
+ * @csspart camera-select - The camera picker.
+ * @csspart microphone-select - The microphone picker.
+ * @csspart speaker-select - The speaker picker (only where the browser can choose one: `setSinkId`).
+ * @csspart speaker-default - "System default", where the speaker cannot be chosen (Safari, older Firefox).
  * @csspart call-button - Places a call.
  * @csspart accept-button - Accepts an incoming call.
  * @csspart decline-button - Declines an incoming call.
@@ -59,6 +93,9 @@ import { statusText } from './messages.js';
  * @cssproperty [--call-widget-font=system-ui, sans-serif] - Font family.
  * @cssproperty [--call-widget-aspect-ratio=16 / 9] - Aspect ratio of the video area.
  * @cssproperty [--call-widget-local-size=28%] - Width of the local preview.
+ * @cssproperty [--call-widget-video-fit=contain] - `object-fit` of the other participant's video: `contain` shows
+ *   all of it (a portrait phone, a 4:3 webcam) with bars; `cover` fills the stage and crops.
+ * @cssproperty [--call-widget-control-background=#374151] - Mute, camera and device buttons; pressed ones use the danger color.
  */
 export class CallWidget extends LitElement {
   static override styles = styles;
@@ -82,6 +119,10 @@ export class CallWidget extends LitElement {
     connectTimeout: { attribute: 'connect-timeout' },
     reconnectWindow: { attribute: 'reconnect-window' },
     preconnect: { reflect: true },
+    preview: { type: Boolean, reflect: true },
+    startMuted: { attribute: 'start-muted', type: Boolean },
+    startCameraOff: { attribute: 'start-camera-off', type: Boolean },
+    _menuOpen: { state: true },
   };
 
   signalingUrl = '';
@@ -97,8 +138,20 @@ export class CallWidget extends LitElement {
   connectTimeout = '';
   reconnectWindow = '';
   preconnect: 'on' | 'off' = 'on';
+  preview = false;
+  startMuted = false;
+  startCameraOff = false;
+  /** @internal */
+  _menuOpen = false;
 
-  readonly #call = new CallController(this);
+  readonly #media = new MediaController(this, (level) => {
+    const bar = this.renderRoot.querySelector<HTMLElement>('[part="meter-bar"]');
+    if (bar) bar.style.width = `${Math.round(level * 100)}%`;
+    bar?.parentElement!.setAttribute('aria-valuenow', String(Math.round(level * 100)));
+  });
+  readonly #call = new CallController(this, this.#media);
+  #lastState: CallState = 'idle';
+  #avatar = false;
   readonly #context = new ContextProvider(this, { context: callContext, initialValue: this.#contextValue() });
 
   /**
@@ -157,15 +210,107 @@ export class CallWidget extends LitElement {
     this.#call.restart();
   }
 
+  /** Whether the microphone is muted (it sends silence; the device stays open). Setting it mutes or unmutes. */
+  get muted(): boolean {
+    return this.#media.state.muted;
+  }
+
+  set muted(muted: boolean) {
+    this.setMuted(muted);
+  }
+
+  /** Whether the camera is off (stopped: its light goes off). Setting it turns the camera off or on. */
+  get cameraOff(): boolean {
+    return this.#media.state.cameraOff;
+  }
+
+  set cameraOff(off: boolean) {
+    void this.setCameraOff(off);
+  }
+
+  /** The other participant's microphone and camera during a call, as it says; null outside a call. */
+  get remoteMedia(): CaptureState | null {
+    return this.#media.peer;
+  }
+
+  /** Mutes (or, with false, unmutes) the microphone; the other side is told. */
+  setMuted(muted = true): void {
+    this.#media.setMuted(muted);
+  }
+
+  /** Turns the camera off (or, with false, on again); resolves once it is done. The other side is told. */
+  setCameraOff(off = true): Promise<void> {
+    return this.#media.setCameraOff(off);
+  }
+
+  /** Cameras, microphones and speakers, as `enumerateDevices` lists them (labels once permission is granted). */
+  get devices(): DeviceLists {
+    return this.#media.devices;
+  }
+
+  /** The device id each kind uses now (the track's own; `''` for the default speaker). */
+  get activeDevices(): Record<DeviceKind, string> {
+    const active = (kind: DeviceKind) => this.#media.activeDevice(kind);
+    return { audioinput: active('audioinput'), videoinput: active('videoinput'), audiooutput: active('audiooutput') };
+  }
+
+  /**
+   * Uses `deviceId` for `kind` from now on, and remembers it for this site. In a call the track is replaced
+   * without renegotiation; resolves once the new one is in place. A device that cannot start falls back to
+   * the default, and the visitor is told.
+   */
+  selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return this.#media.selectDevice(kind, deviceId);
+  }
+
+  /** Opens the camera and microphone preview (before a call; the call then uses the same devices). */
+  startPreview(): Promise<void> {
+    return this.#media.startPreview(this.media);
+  }
+
+  /** Closes the preview: its camera and microphone stop, unless a call is using them. */
+  stopPreview(): void {
+    this.#media.stopPreview(isInCall(this.state));
+  }
+
   protected override firstUpdated(): void {
-    this.#call.watchRemoteVideo(this.renderRoot.querySelector<HTMLVideoElement>('[part="remote-video"]'));
+    const remote = this.renderRoot.querySelector<HTMLVideoElement>('[part="remote-video"]');
+    this.#call.watchRemoteVideo(remote);
+    this.#media.sink = remote;
+    for (const event of ['enterpictureinpicture', 'leavepictureinpicture']) remote?.addEventListener(event, () => this.requestUpdate());
+    this.addEventListener('fullscreenchange', () => this.requestUpdate());
+  }
+
+  protected override willUpdate(): void {
+    // The `preview` attribute opens it on each arrival in a state where a call can be placed or come in.
+    if (this.state !== this.#lastState && this.preview && ['waiting', 'ready', 'ended'].includes(this.state)) void this.startPreview();
+    this.#lastState = this.state;
   }
 
   protected override updated(): void {
+    this.#media.watchPeerLevel(this.#avatar ? this.peerConnection : null);
+    // By hand rather than a `.srcObject` binding: Lit sets an object-valued property on every render, and each
+    // assignment reloads the <video> (a black frame, and a `play()` interrupted).
+    const show = (part: string, stream: MediaStream | null) => {
+      const video = this.renderRoot.querySelector<HTMLVideoElement>(`[part="${part}"]`);
+      if (video && video.srcObject !== stream) video.srcObject = stream;
+    };
+    show('remote-video', this.#call.remoteStream);
+    show('local-video', this.#media.localStream);
     // `state` is owned by the state machine, so it is reflected by hand rather than declared a property.
     if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
     const value = this.#context.value;
-    if (value.state !== this.state || value.reason !== this.reason || value.peer !== this.#call.peer || value.error !== this.#call.error) {
+    const media = this.#media;
+    if (
+      value.state !== this.state ||
+      value.reason !== this.reason ||
+      value.peer !== this.#call.peer ||
+      value.error !== this.#call.error ||
+      value.muted !== this.muted ||
+      value.cameraOff !== this.cameraOff ||
+      value.remoteMedia !== media.peer ||
+      value.devices !== media.devices
+    ) {
       this.#context.setValue(this.#contextValue());
     }
   }
@@ -180,50 +325,113 @@ export class CallWidget extends LitElement {
       accept: () => this.accept(),
       decline: () => this.decline(),
       hangUp: () => this.hangUp(),
+      muted: this.muted,
+      cameraOff: this.cameraOff,
+      remoteMedia: this.#media.peer,
+      devices: this.#media.devices,
+      setMuted: (muted) => this.setMuted(muted),
+      setCameraOff: (off) => this.setCameraOff(off),
+      selectDevice: (kind, deviceId) => this.selectDevice(kind, deviceId),
     };
   }
 
   protected override render() {
-    const { state, reason, error, peer, localStream, remoteStream, notice } = this.#call;
+    const { state, reason, error, peer, remoteStream, notice, connectedAt } = this.#call;
+    const media = this.#media;
+    const local = media.state;
+    const inCall = isInCall(state);
     const status = error ? error.message : statusText(state, reason, peer?.displayName);
+    const video = this.media === 'video';
+    const localStream = media.localStream;
+    const showsLocal = !!localStream?.getVideoTracks().length;
+    const peerView = media.peer;
+    const name = peer?.displayName || 'The other person';
+    // Without the peer's video (audio call, camera off), its name and voice level fill the stage.
+    const avatar = remoteStream && (!video || peerView?.cameraOff || !remoteStream.getVideoTracks().length);
+    const controls = media.previewing || inCall;
+    this.#avatar = !!avatar;
+    const noticeText = notice ?? media.notice;
     return html`
-      <div part="stage">
+      <div part="stage" class=${media.previewing && !inCall ? 'preview' : ''}>
         <video
           part="remote-video"
           class=${remoteStream ? '' : 'empty'}
-          .srcObject=${remoteStream}
           autoplay
           playsinline
           aria-label=${peer?.displayName ? `Video of ${peer.displayName}` : 'Video of the other person'}
         ></video>
+        ${avatar
+          ? html`<div part="remote-avatar" style="--call-widget-peer-level: ${media.peerLevel.toFixed(2)}">
+              <span part="remote-initial" aria-hidden="true">${name.trim().charAt(0).toUpperCase()}</span>
+              <span part="remote-name">${name}</span>
+            </div>`
+          : nothing}
+        ${remoteStream && peerView?.muted ? html`<span part="remote-muted">Muted</span>` : nothing}
         <video
           part="local-video"
-          class=${localStream ? '' : 'empty'}
-          .srcObject=${localStream}
+          class=${showsLocal ? '' : 'empty'}
           .muted=${true}
           autoplay
           playsinline
           aria-label="Your camera"
         ></video>
+        ${connectedAt === null ? nothing : html`<span part="timer" role="timer" aria-label="Call duration">${elapsed(connectedAt)}</span>`}
       </div>
       <p part="status" class=${state} role="status" aria-live="polite">${status}</p>
-      ${notice && !error ? html`<p part="notice" role="status">${notice}</p>` : nothing}
-      <div part="controls">${this.#renderControls(state)}</div>
+      ${noticeText && !error ? html`<p part="notice" role="status">${noticeText}</p>` : nothing}
+      ${controls && localStream ? meter(media.reading, local.muted) : nothing}
+      <div part="controls">
+        ${controls
+          ? mediaButtons({
+              local,
+              video,
+              menuOpen: this._menuOpen,
+              ...(inCall && document.fullscreenEnabled && { fullscreen: document.fullscreenElement === this }),
+              ...(inCall && video && document.pictureInPictureEnabled && { pip: !!document.pictureInPictureElement }),
+              onMute: () => this.setMuted(!local.muted),
+              onCamera: () => void this.setCameraOff(!local.cameraOff),
+              onMenu: () => (this._menuOpen = !this._menuOpen),
+              onFullscreen: () => void (document.fullscreenElement === this ? document.exitFullscreen() : this.requestFullscreen()).catch(() => {}),
+              onPip: () => void this.#togglePip(),
+            })
+          : nothing}
+        ${this.#renderControls(state)}
+      </div>
+      ${controls && this._menuOpen
+        ? deviceMenu({
+            lists: media.devices,
+            active: (kind) => media.activeDevice(kind),
+            video,
+            speaker: media.canChooseSpeaker,
+            onSelect: (kind, deviceId) => void this.selectDevice(kind, deviceId),
+            onClose: () => (this._menuOpen = false),
+          })
+        : nothing}
       <slot></slot>
     `;
   }
 
+  #togglePip(): Promise<unknown> {
+    const remote = this.renderRoot.querySelector<HTMLVideoElement>('[part="remote-video"]');
+    return (document.pictureInPictureElement ? document.exitPictureInPicture() : remote!.requestPictureInPicture()).catch(() => {});
+  }
+
   #renderControls(state: CallState) {
+    const previewButton =
+      ['waiting', 'ready', 'ringing', 'ended'].includes(state) && !this.#media.previewing
+        ? html`<button part="preview-button" @click=${() => this.startPreview()}>Preview</button>`
+        : nothing;
     switch (state) {
+      case 'waiting':
+        return previewButton;
       case 'ready':
       case 'ended':
-        return this.#call.peer
-          ? html`<button part="call-button" @click=${() => this.call()}>Call</button>`
-          : nothing;
+        return html`${this.#call.peer ? html`<button part="call-button" @click=${() => this.call()}>Call</button>` : nothing}${previewButton}`;
       case 'ringing':
         return html`
           <button part="accept-button" @click=${() => this.accept()}>Accept</button>
           <button part="decline-button" @click=${() => this.decline()}>Decline</button>
+          ${previewButton}
         `;
       case 'calling':
       case 'connecting':

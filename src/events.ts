@@ -5,6 +5,7 @@
 import type { CallReason, CallState } from './core/call-machine.js';
 import type { CallErrorInfo } from './core/session-options.js';
 import type { CallPath } from './core/ice-diagnostics.js';
+import type { CaptureState, DeviceChange } from './core/local-media.js';
 
 export interface CallStateChangeDetail {
   state: CallState;
@@ -50,8 +51,38 @@ export class CallReconnectEvent extends CustomEvent<CallReconnectDetail> {
   }
 }
 
+/**
+ * `{kind, deviceId, label, reason}`: the device a kind uses changed. `reason`: `user` (picked in the menu or by
+ * `selectDevice`), `unplugged` (the device in use went away; the default took over), `replugged` (the chosen
+ * one came back and is used again), `default-changed` (the system default changed and nothing was chosen).
+ */
+export type CallDeviceChangeDetail = DeviceChange;
+
+/** `call-device-change`: a camera, microphone or speaker was switched. */
+export class CallDeviceChangeEvent extends CustomEvent<CallDeviceChangeDetail> {
+  constructor(detail: CallDeviceChangeDetail) {
+    super('call-device-change', { detail, bubbles: true, composed: true });
+  }
+}
+
+export interface CallMediaStateDetail {
+  /** This visitor: `muted` (the microphone sends silence) and `cameraOff` (no camera is sending). */
+  local: CaptureState;
+  /** The other participant, as it said during the call; both false outside a call. */
+  remote: CaptureState;
+}
+
+/** `call-media-state`: this side or the other muted, unmuted, turned the camera off or on. */
+export class CallMediaStateEvent extends CustomEvent<CallMediaStateDetail> {
+  constructor(detail: CallMediaStateDetail) {
+    super('call-media-state', { detail, bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    'call-device-change': CallDeviceChangeEvent;
+    'call-media-state': CallMediaStateEvent;
     'call-state-change': CallStateChangeEvent;
     'call-error': CallErrorEvent;
     'call-reconnect': CallReconnectEvent;

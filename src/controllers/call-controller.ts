@@ -5,13 +5,14 @@
  * session callbacks into DOM events and re-renders.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { CallMachine, type CallReason, type CallState, type CallTransition } from '../core/call-machine.js';
+import { CallMachine, isInCall, type CallReason, type CallState, type CallTransition } from '../core/call-machine.js';
 import { CallSession, type CallErrorInfo, type CallSessionConfig } from '../core/call-session.js';
 import type { IceDiagnosticSummary } from '../core/ice-diagnostics.js';
 import { resolveWidgetConfig, type WidgetAttributes } from '../core/widget-config.js';
 import { CallErrorEvent, CallReconnectEvent, CallStateChangeEvent } from '../events.js';
 import { ErrorCode, type Peer } from '../protocol/protocol.js';
 import { FrameCounter } from './frame-counter.js';
+import type { MediaController } from './media-controller.js';
 import { PageLifecycleController } from './page-lifecycle-controller.js';
 
 /** Changing any of these means another room or server: the session restarts. */
@@ -32,7 +33,6 @@ export class CallController implements ReactiveController {
   /** The element's one state machine; each session (one per room and server) drives it in turn. */
   readonly machine = new CallMachine();
 
-  localStream: MediaStream | null = null;
   remoteStream: MediaStream | null = null;
   peer: Peer | null = null;
   /** The last fatal error, shown until the next state change away from `failed`. */
@@ -41,9 +41,15 @@ export class CallController implements ReactiveController {
   notice: string | null = null;
   /** From the last call that could not connect; kept until the next one does. */
   diagnostics: IceDiagnosticSummary | null = null;
+  /** When the current call first connected (`Date.now()`), for its timer; null outside a call. */
+  connectedAt: number | null = null;
+  #tick: ReturnType<typeof setInterval> | undefined;
 
-  constructor(host: CallHost) {
+  readonly #media: MediaController;
+
+  constructor(host: CallHost, media: MediaController) {
     this.#host = host;
+    this.#media = media;
     host.addController(this);
     this.#page = new PageLifecycleController(host, { onLeave: () => this.#leavePage(), onReturn: () => this.restart() });
     this.machine.subscribe((t) => this.#onTransition(t));
@@ -101,7 +107,7 @@ export class CallController implements ReactiveController {
     if (!session) return;
     session.stop();
     this.#session = null;
-    this.localStream = this.remoteStream = this.peer = this.notice = null;
+    this.remoteStream = this.peer = this.notice = null;
     this.#host.requestUpdate();
   }
 
@@ -120,8 +126,9 @@ export class CallController implements ReactiveController {
       {
         onError: (e) => this.#session === session && this.#onError(e),
         onNotice: (message) => this.#session === session && this.#set(() => (this.notice = message)),
-        onLocalStream: (s) => this.#session === session && this.#set(() => (this.localStream = s)),
-        onRemoteStream: (s) => this.#session === session && this.#set(() => (this.remoteStream = s)),
+        onLocalStream: () => {},
+        onRemoteStream: (s) => this.#session === session && (this.#set(() => (this.remoteStream = s)), !s && this.#media.setPeer(null)),
+        onPeerMediaState: (state) => this.#session === session && this.#media.setPeer(state),
         onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
         onReconnectAttempt: (detail) => this.#session === session && this.#host.dispatchEvent(new CallReconnectEvent(detail)),
         watchNetwork: (onChange) => page.watchNetwork(onChange),
@@ -129,6 +136,7 @@ export class CallController implements ReactiveController {
         sendBeacon: (url, body) => page.sendBeacon(url, body),
       },
       this.machine,
+      { media: this.#media.holder },
     );
     this.#session = session;
     void session.start();
@@ -138,7 +146,7 @@ export class CallController implements ReactiveController {
   #leavePage(): void {
     this.#session?.leavePage();
     this.#session = null;
-    this.localStream = this.remoteStream = this.peer = null;
+    this.remoteStream = this.peer = null;
   }
 
   /** An attribute is wrong: no session can run, and the page is told which attribute and why. */
@@ -152,6 +160,11 @@ export class CallController implements ReactiveController {
   #onTransition(transition: CallTransition): void {
     if (transition.state !== 'failed') this.error = null;
     if (transition.state === 'connected') this.diagnostics = null;
+    // The timer runs from the first media of the call, through any reconnecting, until it ends.
+    if (transition.state === 'connected') this.connectedAt ??= Date.now();
+    else if (!isInCall(transition.state)) this.connectedAt = null;
+    if (this.connectedAt === null) this.#tick = void clearInterval(this.#tick);
+    else this.#tick ??= setInterval(() => this.#host.requestUpdate(), 1000);
     this.#host.requestUpdate();
     this.#host.dispatchEvent(
       new CallStateChangeEvent({

@@ -70,6 +70,7 @@ export class CallRecovery {
   readonly #audio = { last: -1, grewAt: -Infinity };
   readonly #video = { last: -1, grewAt: -Infinity };
   #sampling = false;
+  #videoExpected = false;
 
   constructor(host: RecoveryHost, options: RecoveryOptions) {
     this.#host = host;
@@ -141,6 +142,9 @@ export class CallRecovery {
     if (!flow || (this.#phase as Phase) === 'stopped') return;
     const now = this.#clock.now();
     track(this.#audio, flow.audio, now);
+    // Video expected again mid-call (the peer turned its camera on): its frames get a stall time from now.
+    if (flow.video !== null && !this.#videoExpected && this.#phase === 'flowing') this.#video.grewAt = now;
+    this.#videoExpected = flow.video !== null;
     if (flow.video !== null) track(this.#video, flow.video, now);
     const audioFresh = now - this.#audio.grewAt < this.#options.audioStallMs;
     const videoFresh = flow.video === null || now - this.#video.grewAt < this.#options.videoStallMs;

@@ -24,7 +24,7 @@ const NO_PATH = 'No network path to the other side could be found.';
 export class CallSession {
   readonly machine: CallMachine;
   readonly #host: CallSessionHost;
-  readonly #deps: Required<CallSessionDeps>;
+  readonly #deps: ReturnType<typeof defaultDeps> & CallSessionDeps;
   readonly #certificates = new DtlsCertificates();
   readonly #media: LocalMediaHolder;
   readonly #environment: CallEnvironment;
@@ -43,7 +43,8 @@ export class CallSession {
     this.#host = host;
     this.machine = machine;
     this.#deps = { ...defaultDeps(), ...deps };
-    this.#media = new LocalMediaHolder(this.#deps.openMedia, (stream) => host.onLocalStream(stream));
+    this.#media = deps.media ?? new LocalMediaHolder({ open: deps.openMedia });
+    this.#media.subscribe({ onStream: (stream) => host.onLocalStream(stream) }, this.#life.signal);
     const iceSource = () => ({ url: this.#config.iceServersUrl, token: this.#config.token, fallback: this.#config.iceServers });
     this.#iceServers = new SessionIceServers(this.#deps.iceServers, iceSource, this.#deps.clock, (problem) => this.#warn(ErrorCode.IceServersUnavailable, problem));
     this.#environment = this.#callEnvironment();
@@ -215,6 +216,8 @@ export class CallSession {
         else if (message.payload.reason === 'network') this.#giveUp(call, false);
         else this.#endCall(remoteEndReason('hangup', message.payload.reason));
         return;
+      case 'media-state':
+        return call.onPeerMediaState(message.payload);
       case 'description':
       case 'candidate': {
         const generation = message.payload.generation ?? 0;
@@ -269,7 +272,7 @@ export class CallSession {
    */
   async #connectAccepted(call: Call): Promise<void> {
     if (!call.accepted) {
-      call.accepted = true;
+      call.accept();
       // The ring timeout is over for good; the connect timeout replaces it.
       const seconds = this.#config.connectTimeoutMs / 1000;
       call.setTimer(this.#config.connectTimeoutMs, () =>
@@ -304,15 +307,13 @@ export class CallSession {
       reconnectWindowMs: () => this.#config.reconnectWindowMs,
       keepIceServersFresh: (call, refreshAt) => this.#iceServers.keepFresh(call.signal, refreshAt, () => call.connection?.pc),
       createPeerConnection: this.#deps.createPeerConnection,
-      localStream: () => this.#media.stream,
+      media: this.#media,
+      onPeerMediaState: (state) => this.#host.onPeerMediaState?.(state),
       framesPresented: this.#host.framesPresented && (() => this.#host.framesPresented!()),
       relay: (call, { event, payload }) =>
         this.#room?.signaling.send(event, payload).catch(call.bind((error: Error) => this.#warn(ErrorCode.Protocol, `Could not send a ${event}: ${error.message}`))),
       onRemoteStream: (stream) => this.#host.onRemoteStream(stream),
-      onAudioOnly: (_call, notice) => {
-        this.#media.stopVideo();
-        if (notice) this.#host.onNotice?.(notice);
-      },
+      onNotice: (notice) => this.#host.onNotice?.(notice),
       onConnectionState: (call, state) => {
         call.recovery?.connectionStateChanged(state);
         if (state === 'failed' && this.machine.state === 'connecting') void this.#failIce(call, NO_PATH);

@@ -3,10 +3,10 @@
  * `@lit/task`'s runs, each call has its own `AbortController`: its timer, listeners and async steps end with
  * `call.signal`, so a late callback of an ended call finds it aborted and does nothing.
  */
-import { ErrorCode, type MediaKind } from '../protocol/protocol.js';
+import type { MediaKind } from '../protocol/protocol.js';
 import { timeoutWhile, type Clock, type TimerHandle } from './clock.js';
 import type { IceServersResult } from './ice-servers.js';
-import { MediaAccessError, type LocalMedia } from './local-media.js';
+import type { CaptureState, LocalMedia, LocalMediaHolder } from './local-media.js';
 import type { NegotiationSignal } from './negotiator.js';
 import { CallConnection, type PeerConnectionFactory } from './peer-connection.js';
 import { CallRecovery, type MediaFlow, type RecoveryHost } from './call-recovery.js';
@@ -17,6 +17,7 @@ import type { RtcStat } from './rtc-stats.js';
 const MAX_FAILURE_REBUILDS = 3;
 
 export type NegotiationMessage =
+  | { event: 'media-state'; payload: { callId: string } & CaptureState }
   | { event: 'description'; payload: { callId: string; generation: number; description: { type: 'offer' | 'answer'; sdp: string } } }
   | { event: 'candidate'; payload: { callId: string; generation: number; candidate: ReturnType<typeof toCandidateInit> } };
 
@@ -53,12 +54,13 @@ export interface CallEnvironment {
   /** For the media watch: the reconnect window, and this side's role in perfect negotiation. */
   reconnectWindowMs(): number;
   createPeerConnection: PeerConnectionFactory;
-  /** The local stream whose tracks go into the senders once the call is accepted. */
-  localStream(): MediaStream | null;
+  /** The visitor's camera and microphone: their tracks go into the senders once the call is accepted. */
+  media: LocalMediaHolder;
+  onPeerMediaState(state: CaptureState): void;
   /** Frames of remote video the page presented (see `CallSessionHost.framesPresented`). */
   framesPresented?(): number | null;
-  /** The call became audio-only: the camera stops; `notice`, when the visitor should hear why. */
-  onAudioOnly(call: Call, notice: string | undefined): void;
+  /** A sentence for the visitor about this call (why it became audio-only). */
+  onNotice(notice: string): void;
   /** Relays one of the call's negotiation messages to the peer. */
   relay(call: Call, message: NegotiationMessage): void;
   onRemoteStream(stream: MediaStream): void;
@@ -94,7 +96,8 @@ export class Call {
   readonly #env: CallEnvironment;
   #held: NegotiationSignal[] = [];
   #failureRebuilds = 0;
-  #watchedStream: MediaStream | null = null;
+  /** The peer's microphone and camera (its `media-state`): no frames are expected while its camera is off. */
+  peerMedia: CaptureState = { muted: false, cameraOff: false };
   #timer: TimerHandle | null = null;
 
   constructor(init: CallInit, env: CallEnvironment) {
@@ -104,6 +107,10 @@ export class Call {
     this.localMedia = init.localMedia;
     this.iceServers = init.iceServers;
     this.#env = env;
+    // Every change of the local tracks goes into the senders (`replaceTrack`); of mute or camera, to the peer.
+    // A microphone that stopped with no other to take over ends the call.
+    const onMicrophoneLost = (error: Error) => env.onError(this, error);
+    env.media.subscribe({ onStream: () => this.fillSenders(), onState: () => this.sendMediaState(), onMicrophoneLost }, this.signal);
   }
 
   get signal(): AbortSignal {
@@ -216,23 +223,6 @@ export class Call {
     return connection;
   }
 
-  /**
-   * A microphone or camera that stops by itself (unplugged, revoked, taken by another app; `stop()` from the
-   * page fires nothing): without a microphone the call cannot go on and the peer is told (`media-failed`);
-   * without a camera it goes on with sound only.
-   */
-  #watchDevices(stream: MediaStream): void {
-    if (this.#watchedStream === stream) return;
-    this.#watchedStream = stream;
-    for (const track of stream.getTracks()) {
-      const onEnded = () =>
-        track.kind === 'audio'
-          ? this.#env.onError(this, new MediaAccessError(ErrorCode.DeviceInUse, 'The microphone stopped working. Check that it is connected, then call again.'))
-          : this.goAudioOnly('The camera stopped working, so this call goes on with sound only.');
-      track.addEventListener('ended', onEnded, { once: true, signal: this.signal });
-    }
-  }
-
   /** A negotiation that fails mid-call (a restart refused) is worth a rebuild; before media, it fails the call. */
   #onNegotiationError(error: Error): void {
     const midCall = this.recovery?.flowing || this.recovery?.recovering;
@@ -253,9 +243,25 @@ export class Call {
     else if (this.#held.length < MAX_HELD_SIGNALS) this.#held.push(signal);
   }
 
-  /** Puts the local tracks into the connection's empty sending slots, once the call is accepted. */
+  /** The call is accepted (either side): the senders may carry tracks now, and the peer hears our mute and camera. */
+  accept(): void {
+    this.accepted = true;
+    this.sendMediaState();
+  }
+
+  /** Tells the peer whether we are muted and our camera is off: once accepted, and on every change. */
+  sendMediaState(): void {
+    if (this.accepted) this.#env.relay(this, { event: 'media-state', payload: { callId: this.id, ...this.#env.media.state } });
+  }
+
+  onPeerMediaState(state: CaptureState): void {
+    this.peerMedia = { muted: state.muted, cameraOff: state.cameraOff };
+    this.#env.onPeerMediaState(this.peerMedia);
+  }
+
+  /** Puts the local tracks into the connection's sending slots, once the call is accepted (and on every change). */
   fillSenders(): Promise<unknown> {
-    const stream = this.#env.localStream();
+    const stream = this.#env.media.stream;
     if (!this.accepted || !stream || !this.connection || this.ended) return Promise.resolve();
     return this.connection.fillSenders(stream).catch(this.bind((error: Error) => this.#env.onError(this, error)));
   }
@@ -265,13 +271,13 @@ export class Call {
     if (this.media === 'audio') return;
     this.media = 'audio';
     this.connection?.dropVideo();
-    this.#env.onAudioOnly(this, notice);
+    this.#env.media.stopVideo();
+    if (notice) this.#env.onNotice(notice);
   }
 
   /** The call's local media, once open; a camera that failed makes the call audio-only (the visitor is told). */
   mediaReady(): Promise<LocalMedia> {
     return this.until(this.localMedia).then((media) => {
-      this.#watchDevices(media.stream);
       if (media.media === 'audio') this.goAudioOnly(media.cameraProblem?.message);
       return media;
     });
@@ -291,8 +297,9 @@ export class Call {
       if (report.kind === 'audio') audio += report.packetsReceived ?? 0;
       else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
     });
-    // Video is expected while a video m-line is negotiated to receive: not once either side went audio-only.
-    const receivesVideo = pc
+    // Video is expected while a video m-line is negotiated to receive (not once either side went audio-only),
+    // and the peer's camera is on.
+    const receivesVideo = !this.peerMedia.cameraOff && pc
       .getTransceivers()
       .some((t) => t.receiver.track.kind === 'video' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly'));
     return { audio, video: receivesVideo ? (this.#env.framesPresented?.() ?? decoded) : null };

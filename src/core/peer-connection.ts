@@ -27,6 +27,14 @@ export interface CallConnectionOptions {
   onError(error: Error): void;
 }
 
+/** Starts or stops a sender's encodings (`active`), where that changes anything. */
+async function setActive(sender: RTCRtpSender, active: boolean): Promise<void> {
+  const parameters = sender.getParameters();
+  if (!parameters.encodings?.length || parameters.encodings.every((e) => e.active !== false) === active) return;
+  for (const encoding of parameters.encodings) encoding.active = active;
+  await sender.setParameters(parameters);
+}
+
 const kindsOf = (media: MediaKind): Array<'audio' | 'video'> => (media === 'video' ? ['audio', 'video'] : ['audio']);
 
 export class CallConnection {
@@ -79,16 +87,22 @@ export class CallConnection {
   }
 
   /**
-   * Puts the local tracks into sending slots that have none. Waiting tracks in inactive senders instead was
-   * measured slower: re-activating an encoding took ~140 ms to the far side's first frame, `replaceTrack` ~100 ms.
+   * Makes each sending slot carry `stream`'s track of its kind, or nothing (a camera turned off): filled on
+   * accept, and replaced in place when the visitor switches device (`replaceTrack`: no renegotiation). Waiting
+   * tracks in inactive senders instead was measured slower: re-activating an encoding took ~140 ms to the far
+   * side's first frame, `replaceTrack` ~100 ms.
    */
   fillSenders(stream: MediaStream): Promise<unknown> {
     if (this.#abort.signal.aborted) return Promise.resolve();
     return Promise.all(
-      this.pc.getTransceivers().map((transceiver) => {
-        const { sender, direction } = transceiver;
-        const track = stream.getTracks().find((t) => t.kind === transceiver.receiver.track.kind);
-        return direction === 'sendrecv' && !sender.track && track ? sender.replaceTrack(track) : Promise.resolve();
+      this.pc.getTransceivers().map(async ({ sender, direction, receiver }) => {
+        const track = stream.getTracks().find((t) => t.kind === receiver.track.kind) ?? null;
+        if (direction !== 'sendrecv' || sender.track === track) return;
+        // A sender whose track went away (camera off) is also made inactive: Firefox otherwise goes on sending
+        // frames of its own for a null track. No renegotiation either way.
+        if (!track && sender.track) await setActive(sender, false);
+        await sender.replaceTrack(track);
+        if (track) await setActive(sender, true);
       }),
     );
   }

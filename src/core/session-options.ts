@@ -7,7 +7,7 @@ import type { RecoveryMethod } from './call-recovery.js';
 import { systemClock, type Clock } from './clock.js';
 import type { IceDiagnosticSummary } from './ice-diagnostics.js';
 import { IceServerProvider } from './ice-servers.js';
-import { openLocalMedia, type LocalMedia } from './local-media.js';
+import type { CaptureState, LocalMedia, LocalMediaHolder } from './local-media.js';
 import type { PeerConnectionFactory } from './peer-connection.js';
 import { SignalingClient, type SignalingClientOptions } from './signaling-client.js';
 
@@ -59,6 +59,8 @@ export interface CallSessionHost {
   onLocalStream(stream: MediaStream | null): void;
   onRemoteStream(stream: MediaStream | null): void;
   onPeer(peer: Peer | null): void;
+  /** The peer's microphone and camera as it says (`media-state`), during a call. */
+  onPeerMediaState?(state: CaptureState): void;
   /** One attempt to restore media: for `call-reconnect`. */
   onReconnectAttempt?(attempt: { attempt: number; method: RecoveryMethod }): void;
   /**
@@ -82,16 +84,18 @@ export interface CallSessionDeps {
   createSignaling?: (options: SignalingClientOptions) => SignalingPort;
   createPeerConnection?: PeerConnectionFactory;
   clock?: Clock;
+  /** A call's media, on the browser's default devices; ignored with `media`. */
   openMedia?: (media: MediaKind) => Promise<LocalMedia>;
+  /** The visitor's devices and capture, when the host keeps them across sessions (its preview, mute, choice). */
+  media?: LocalMediaHolder;
   iceServers?: IceServerProvider;
 }
 
-export function defaultDeps(): Required<CallSessionDeps> {
+export function defaultDeps(): Required<Omit<CallSessionDeps, 'openMedia' | 'media'>> {
   return {
     createSignaling: (options) => new SignalingClient(options),
     createPeerConnection: (configuration) => new RTCPeerConnection(configuration),
     clock: systemClock,
-    openMedia: (media) => openLocalMedia(media),
     iceServers: new IceServerProvider(),
   };
 }

@@ -191,6 +191,12 @@ export const RelayedMessages = {
    * camera failed after accepting. `error`: any other failure of this side (negotiation, protocol).
    */
   hangup: v.object({ callId: CallId, reason: v.optional(v.picklist(['hangup', 'ice-failed', 'network', 'media-failed', 'error'])) }),
+  /**
+   * What the sender's microphone and camera do now: `muted` (it sends silence), `cameraOff` (it sends no video,
+   * so the receiver stops expecting frames and shows the sender's name instead). Sent once the call is
+   * accepted, and again on every change; the latest one holds.
+   */
+  'media-state': v.object({ callId: CallId, muted: v.boolean(), cameraOff: v.boolean() }),
   description: v.object({ callId: CallId, generation: v.optional(Generation), description: SessionDescription }),
   candidate: v.object({ callId: CallId, generation: v.optional(Generation), candidate: IceCandidate }),
 } as const;

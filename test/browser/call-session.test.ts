@@ -8,7 +8,7 @@ import { expect } from '@open-wc/testing';
 import { ErrorCode } from '../../src/protocol/protocol.js';
 import type { CallState } from '../../src/core/call-machine.js';
 import { CallSession, type CallErrorInfo, type CallSessionConfig, type CallSessionDeps } from '../../src/core/call-session.js';
-import { MediaAccessError, openLocalMedia } from '../../src/core/local-media.js';
+import { LocalMediaHolder, MediaAccessError, openLocalMedia } from '../../src/core/local-media.js';
 import type { RecoveryMethod } from '../../src/core/call-recovery.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeRoomHub, type FakeLink } from './fake-signaling.js';
@@ -506,11 +506,36 @@ inChromium('call session: the room', () => {
  * dispatched `ended` to a track's listeners, and its fake devices cannot be unplugged).
  */
 inChromium('call session: devices that stop mid-call', () => {
-  it('a microphone that stops by itself fails the call (media), and the peer reads peer-media-failed', async () => {
+  /** A holder whose `getUserMedia` works until `fail` is set, then fails as an unplugged-and-gone device does. */
+  function failingHolder() {
+    const control = { fail: false, asked: [] as MediaStreamConstraints[] };
+    const media = new LocalMediaHolder({
+      capture: (constraints) => {
+        control.asked.push(constraints);
+        return control.fail ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) : navigator.mediaDevices.getUserMedia(constraints);
+      },
+    });
+    return { control, media };
+  }
+
+  const senderTrack = (s: Side, kind: string) => s.session.peerConnection!.getSenders().find((x) => x.track?.kind === kind)?.track ?? null;
+
+  it('a microphone that stops by itself is replaced by the default one, in the sender, and the call goes on', async () => {
     const { alice, bob } = await connectedPair();
-    const microphone = alice.localStreams.filter(Boolean).at(-1)!.getAudioTracks()[0]!;
+    const microphone = senderTrack(alice, 'audio')!;
     // What the browser does when the device goes away (unplugged, revoked): the track ends by itself.
     microphone.dispatchEvent(new Event('ended'));
+    await until('a new microphone in the sender', () => !!senderTrack(alice, 'audio') && senderTrack(alice, 'audio') !== microphone, { timeoutMs: 2000 });
+    expect(microphone.readyState).to.equal('ended');
+    expect(senderTrack(alice, 'audio')!.readyState).to.equal('live');
+    expect([alice.state, bob.state]).to.deep.equal(['connected', 'connected']);
+  });
+
+  it('a microphone that stops with no other to open fails the call (media), and the peer reads peer-media-failed', async () => {
+    const { control, media } = failingHolder();
+    const { alice, bob } = await connectedPair({}, { alice: { media } });
+    control.fail = true;
+    senderTrack(alice, 'audio')!.dispatchEvent(new Event('ended'));
     await until('alice failed', inState(alice, 'failed'));
     expect(alice.states.at(-1)).to.equal('failed(media)');
     expect(alice.errors.find((e) => e.fatal)!.code).to.equal(ErrorCode.DeviceInUse);
@@ -519,11 +544,19 @@ inChromium('call session: devices that stop mid-call', () => {
     expect(bob.states.at(-1)).to.equal('ended(peer-media-failed)');
   });
 
-  it('a camera that stops by itself leaves the call going, audio only', async () => {
-    const { alice, bob } = await connectedPair();
-    const camera = alice.localStreams.filter(Boolean).at(-1)!.getVideoTracks()[0]!;
+  it('a camera that stops by itself is replaced by the default one; with none to open, the camera is off and the peer is told', async () => {
+    const { control, media } = failingHolder();
+    const { alice, bob } = await connectedPair({}, { alice: { media } });
+    const camera = senderTrack(alice, 'video')!;
     camera.dispatchEvent(new Event('ended'));
-    await until('alice audio only', () => alice.session.peerConnection!.getTransceivers().some((t) => t.receiver.track.kind === 'video' && t.direction === 'inactive'));
+    await until('a new camera in the sender', () => !!senderTrack(alice, 'video') && senderTrack(alice, 'video') !== camera, { timeoutMs: 2000 });
+    control.fail = true;
+    senderTrack(alice, 'video')!.dispatchEvent(new Event('ended'));
+    await until('alice camera off', () => media.state.cameraOff && !senderTrack(alice, 'video'));
+    await until('bob told', () => hub.sent('media-state', 'alice').some((p) => p.cameraOff));
+    // No video expected from a camera that is off: the call stays connected on both sides, no reconnecting.
+    await until('a while', () => false, { follow: [alice.clock, bob.clock], timeoutMs: 4000 }).catch(() => {});
     expect([alice.state, bob.state]).to.deep.equal(['connected', 'connected']);
+    expect(bob.states).not.to.include('reconnecting(network)');
   });
 });

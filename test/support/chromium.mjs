@@ -23,9 +23,10 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  // Two fake cameras (fake_device_0 paints green, fake_device_1 grey) and three microphones, so a switch of
-  // camera is visible in the frames the peer decodes.
-  '--use-fake-device-for-media-stream=device-count=2',
+  // Three fake cameras and three microphones, for switching devices. fake_device_0 (I420) and fake_device_2
+  // (MJPEG) both paint green; fake_device_1 is a Y16 depth camera, and sending it over WebRTC crashes
+  // Chromium 156: tests never pick it.
+  '--use-fake-device-for-media-stream=device-count=3',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
