@@ -92,7 +92,7 @@ export function meter(reading: LevelReading, muted: boolean) {
         ? 'Your microphone is very loud. Move it away a little.'
         : '';
   return html`<div part="meter" role=${METER} aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent}>
-      <div part="meter-bar" style="width: ${percent}%"></div>
+      <div part="meter-bar"></div>
     </div>
     ${hint ? html`<p part=${muted ? 'muted-hint' : 'meter-hint'} role="status">${hint}</p>` : nothing}`;
 }

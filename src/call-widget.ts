@@ -144,11 +144,7 @@ export class CallWidget extends LitElement {
   /** @internal */
   _menuOpen = false;
 
-  readonly #media = new MediaController(this, (level) => {
-    const bar = this.renderRoot.querySelector<HTMLElement>('[part="meter-bar"]');
-    if (bar) bar.style.width = `${Math.round(level * 100)}%`;
-    bar?.parentElement!.setAttribute('aria-valuenow', String(Math.round(level * 100)));
-  });
+  readonly #media = new MediaController(this, (level) => this.#showLevel(level));
   readonly #call = new CallController(this, this.#media);
   #lastState: CallState = 'idle';
   #avatar = false;
@@ -297,6 +293,15 @@ export class CallWidget extends LitElement {
     };
     show('remote-video', this.#call.remoteStream);
     show('local-video', this.#media.localStream);
+    // Levels through the CSSOM, not `style` attributes: a page's CSP without 'unsafe-inline' blocks those.
+    this.#showLevel(this.#media.reading.level);
+    this.renderRoot.querySelector<HTMLElement>('[part="remote-avatar"]')?.style.setProperty('--call-widget-peer-level', this.#media.peerLevel.toFixed(2));
+  }
+
+  #showLevel(level: number): void {
+    const bar = this.renderRoot.querySelector<HTMLElement>('[part="meter-bar"]');
+    if (bar) bar.style.width = `${Math.round(level * 100)}%`;
+    bar?.parentElement?.setAttribute('aria-valuenow', String(Math.round(level * 100)));
     // `state` is owned by the state machine, so it is reflected by hand rather than declared a property.
     if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
     const value = this.#context.value;
@@ -361,7 +366,7 @@ export class CallWidget extends LitElement {
           aria-label=${peer?.displayName ? `Video of ${peer.displayName}` : 'Video of the other person'}
         ></video>
         ${avatar
-          ? html`<div part="remote-avatar" style="--call-widget-peer-level: ${media.peerLevel.toFixed(2)}">
+          ? html`<div part="remote-avatar">
               <span part="remote-initial" aria-hidden="true">${name.trim().charAt(0).toUpperCase()}</span>
               <span part="remote-name">${name}</span>
             </div>`

@@ -4,7 +4,7 @@
  * back. The devices themselves (lists, the remembered choice) are in `devices.ts`.
  */
 import { ErrorCode, type MediaKind } from '../protocol/protocol.js';
-import { Devices, type ChoiceStore, type DeviceKind, type DevicesPort } from './devices.js';
+import { Devices, type ChoiceStore, type DeviceKind, type DeviceLists, type DevicesPort } from './devices.js';
 
 export class MediaAccessError extends Error {
   constructor(
@@ -139,7 +139,7 @@ export class LocalMediaHolder {
   #noVideo = false;
   #muted: boolean;
   #cameraOff: boolean;
-  /** Kinds on the default device because the chosen one stopped or could not start: it is taken back on return. */
+  /** Inputs on the default device because the chosen one stopped or could not start: taken back on its return. */
   readonly #fallback = new Set<DeviceKind>();
   /** Kinds the visitor refused: not asked again on this page (no second prompt). */
   readonly #denied = new Set<TrackKind>();
@@ -376,24 +376,25 @@ export class LocalMediaHolder {
     this.#notice('The camera stopped working. Turn it on again once it is connected.');
   }
 
-  /** The lists changed: a chosen device back after a fallback is used again; a new system default is followed. */
-  async #onDevices(previous: Record<DeviceKind, Array<{ deviceId: string; label: string }>>): Promise<void> {
+  /**
+   * The lists changed: a chosen camera or microphone back after a fallback is used again; a new system default
+   * is followed where nothing was chosen (a track on Chromium's `default` stays on the old device); a chosen
+   * speaker that went or came back is said (`activeDevice` gives the default meanwhile).
+   */
+  async #onDevices(previous: DeviceLists): Promise<void> {
     this.#emit((l) => l.onDevices?.());
-    for (const kind of ['audioinput', 'videoinput', 'audiooutput'] as const) {
-      const chosen = this.devices.find(kind);
-      const trackKind = kind === 'audioinput' ? 'audio' : 'video';
-      if (this.#fallback.has(kind) && chosen) {
-        this.#fallback.delete(kind);
-        if (kind === 'audiooutput') this.#changed(kind, 'replugged');
-        else if (this.activeDevice(kind) !== chosen.deviceId) await this.#reopen(trackKind, 'replugged', true);
-      } else if (kind === 'audiooutput' && this.devices.chosen(kind) && !chosen && previous[kind].some((d) => d.deviceId === this.devices.chosen(kind)!.deviceId)) {
-        this.#fallback.add(kind);
-        this.#changed(kind, 'unplugged');
-      } else if (!this.devices.chosen(kind) && defaultLabel(previous[kind]) !== defaultLabel(this.devices.lists[kind]) && defaultLabel(previous[kind])) {
-        // Chromium lists the system default as `default`; a track on it stays on the old device when it changes.
-        if (kind === 'audiooutput') this.#changed(kind, 'default-changed');
-        else if (this.#stream?.getTracks().some((t) => t.kind === trackKind)) await this.#reopen(trackKind, 'default-changed', false);
-      }
+    const speaker = this.devices.chosen('audiooutput')?.deviceId;
+    const here = (lists: DeviceLists) => lists.audiooutput.some((d) => d.deviceId === speaker);
+    if (speaker && here(previous) !== here(this.devices.lists)) this.#changed('audiooutput', here(previous) ? 'unplugged' : 'replugged');
+    for (const kind of ['audio', 'video'] as const) {
+      const input = INPUT[kind];
+      const chosen = this.devices.find(input);
+      const defaultOf = (lists: DeviceLists) => lists[input].find((d) => d.deviceId === 'default')?.label;
+      if (chosen && this.#fallback.has(input)) {
+        this.#fallback.delete(input);
+        if (this.activeDevice(input) !== chosen.deviceId) await this.#reopen(kind, 'replugged', true);
+      } else if (!this.devices.chosen(input) && defaultOf(previous) && defaultOf(previous) !== defaultOf(this.devices.lists) && this.#stream?.getTracks().some((t) => t.kind === kind))
+        await this.#reopen(kind, 'default-changed', false);
     }
   }
 
@@ -417,6 +418,5 @@ export class LocalMediaHolder {
   }
 }
 
-const defaultLabel = (list: Array<{ deviceId: string; label: string }>) => list.find((d) => d.deviceId === 'default')?.label ?? '';
 const labelOf = (stream: MediaStream, kind: TrackKind) => stream.getTracks().find((t) => t.kind === kind)?.label || `the default ${NAME[kind]}`;
 const insecure = () => new MediaAccessError(ErrorCode.InsecureContext, 'Camera and microphone need a secure page (https:// or localhost).');
