@@ -58,7 +58,7 @@ export class MediaController implements ReactiveController {
     holder.subscribe(
       {
         onStream: (stream) => this.#onStream(stream),
-        onState: (state) => this.#onState(state),
+        onState: () => this.#dispatchState(),
         onDevices: () => this.#host.requestUpdate(),
         onDeviceChange: (change) => this.#onDeviceChange(change),
         onNotice: (message) => this.#notify(message),
@@ -203,11 +203,6 @@ export class MediaController implements ReactiveController {
     this.#meter?.close();
     this.#meter = null;
     this.reading = SILENT;
-  }
-
-  #onState(_state: CaptureState): void {
-    this.#dispatchState();
-    this.#host.requestUpdate();
   }
 
   #onDeviceChange(change: DeviceChange): void {

@@ -332,7 +332,8 @@ export class LocalMediaHolder {
 
   /** The stream is now `tracks`: a new stream object, so a <video> showing it picks the change up at once. */
   async #adopt(tracks: MediaStreamTrack[]): Promise<void> {
-    for (const track of tracks) {
+    // Only the tracks new to the stream: the ones carried over are watched already.
+    for (const track of tracks.filter((t) => !this.#stream?.getTracks().includes(t))) {
       if (track.kind === 'audio') track.enabled = !this.#muted;
       track.addEventListener('ended', () => this.#onEnded(track), { once: true });
     }

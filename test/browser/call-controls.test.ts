@@ -8,7 +8,7 @@
 import { expect } from '@open-wc/testing';
 import type { CallWidget } from '../../src/call-widget.js';
 import type { CallDeviceChangeDetail, CallMediaStateDetail } from '../../src/events.js';
-import { historyOf, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
+import { historyOf, patchGetUserMedia, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
 
 const firefox = navigator.userAgent.includes('Firefox');
 const inChromium = firefox ? it.skip : it;
@@ -72,15 +72,6 @@ async function mediaSource(el: CallWidget): Promise<{ trackIdentifier?: string; 
   return found;
 }
 
-/** `navigator.mediaDevices.getUserMedia` replaced by `replacement` (given the original) until `restore()`. */
-function patchGetUserMedia(replacement: (original: MediaDevices['getUserMedia'], constraints?: MediaStreamConstraints) => Promise<MediaStream>) {
-  const mediaDevices = navigator.mediaDevices;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with `.call`
-  const original = mediaDevices.getUserMedia;
-  const bound = (constraints?: MediaStreamConstraints) => original.call(mediaDevices, constraints);
-  mediaDevices.getUserMedia = (constraints) => replacement(bound, constraints);
-  return { restore: () => (mediaDevices.getUserMedia = original) };
-}
 
 const sender = (el: CallWidget, kind: string) => el.peerConnection!.getTransceivers().find((t) => t.receiver.track.kind === kind)!.sender;
 

@@ -7,7 +7,7 @@
 import { expect } from '@open-wc/testing';
 import type { CallWidget } from '../../src/call-widget.js';
 import type { CallState } from '../../src/core/call-machine.js';
-import { historyOf, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
+import { historyOf, patchGetUserMedia, testConfig, uniqueRoom, waitForState, widget } from './helpers.js';
 
 type Attrs = Record<string, string | boolean>;
 
@@ -87,15 +87,6 @@ async function link(chaosUrl: string, action: 'cut' | 'mend', name: string): Pro
   await fetch(`${chaosUrl}/socket.io/?EIO=4&transport=polling&${action}=${encodeURIComponent(name)}`, { mode: 'no-cors' });
 }
 
-/** `navigator.mediaDevices.getUserMedia` replaced by `replacement` (given the original) until `restore()`. */
-function patchGetUserMedia(replacement: (original: MediaDevices['getUserMedia'], constraints?: MediaStreamConstraints) => Promise<MediaStream>) {
-  const mediaDevices = navigator.mediaDevices;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with `.call`
-  const original = mediaDevices.getUserMedia;
-  const bound = (constraints?: MediaStreamConstraints) => original.call(mediaDevices, constraints);
-  mediaDevices.getUserMedia = (constraints) => replacement(bound, constraints);
-  return { restore: () => (mediaDevices.getUserMedia = original) };
-}
 
 describe('the call states tell the truth', () => {
   it('1: offers a hang-up button while reconnecting, and it ends the call on both sides', async () => {

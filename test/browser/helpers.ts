@@ -93,3 +93,13 @@ export async function framesDecoded(el: CallWidget): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export /** `navigator.mediaDevices.getUserMedia` replaced by `replacement` (given the original) until `restore()`. */
+function patchGetUserMedia(replacement: (original: MediaDevices['getUserMedia'], constraints?: MediaStreamConstraints) => Promise<MediaStream>) {
+  const mediaDevices = navigator.mediaDevices;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was; called with `.call`
+  const original = mediaDevices.getUserMedia;
+  const bound = (constraints?: MediaStreamConstraints) => original.call(mediaDevices, constraints);
+  mediaDevices.getUserMedia = (constraints) => replacement(bound, constraints);
+  return { restore: () => (mediaDevices.getUserMedia = original) };
+}
