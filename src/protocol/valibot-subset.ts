@@ -12,6 +12,9 @@
  * Semantics follow valibot 1.x: a schema issue makes a value untyped and ends its pipe; a validation issue
  * keeps it typed, and later validations of the pipe still run (so `typed` is right for a union that holds
  * it); objects and arrays look at every entry, not only up to the first issue, for the same reason.
+ *
+ * Every builder is marked free of side effects, as valibot's are, so that a schema the widget never uses (the
+ * join request, which only the server parses) drops out of the bundle.
  */
 
 interface PathItem {
@@ -70,9 +73,13 @@ function typeSchema(expects: string, test: (value: unknown) => boolean, message?
   return item;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export const string = (message?: string): Item => typeSchema('string', (v) => typeof v === 'string', message);
+/* @__NO_SIDE_EFFECTS__ */
 export const number = (message?: string): Item => typeSchema('number', (v) => typeof v === 'number' && !Number.isNaN(v), message);
+/* @__NO_SIDE_EFFECTS__ */
 export const boolean = (message?: string): Item => typeSchema('boolean', (v) => typeof v === 'boolean', message);
+/* @__NO_SIDE_EFFECTS__ */
 export const picklist = (options: readonly unknown[], message?: string): Item =>
   typeSchema(joinExpects(options.map(stringify)), (v) => options.includes(v), message);
 
@@ -82,6 +89,7 @@ function nested(parent: Dataset, child: Dataset, key: string | number): void {
   if (!child.typed) parent.typed = false;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function object(entries: Record<string, Item>, message?: string): Item {
   const item: Item = {
     kind: 'schema',
@@ -109,6 +117,7 @@ export function object(entries: Record<string, Item>, message?: string): Item {
   return item;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function array(itemSchema: Item, message?: string): Item {
   const item: Item = {
     kind: 'schema',
@@ -129,8 +138,10 @@ export function array(itemSchema: Item, message?: string): Item {
 }
 
 /** `undefined` (or, in an object, a missing key) passes; anything else goes to `wrapped`. */
+/* @__NO_SIDE_EFFECTS__ */
 export const optional = (wrapped: Item): Item =>
   Object.assign(skipping(wrapped, undefined, `(${wrapped.expects} | undefined)`), { optional: true });
+/* @__NO_SIDE_EFFECTS__ */
 export const nullable = (wrapped: Item): Item => skipping(wrapped, null, `(${wrapped.expects} | null)`);
 
 function skipping(wrapped: Item, passes: unknown, expects: string): Item {
@@ -138,6 +149,7 @@ function skipping(wrapped: Item, passes: unknown, expects: string): Item {
 }
 
 /** The first option that passes; else, as valibot: the one option that got the type right, or the union's own issue. */
+/* @__NO_SIDE_EFFECTS__ */
 export function union(options: Item[], message?: string): Item {
   const item: Item = {
     kind: 'schema',
@@ -160,6 +172,7 @@ export function union(options: Item[], message?: string): Item {
   return item;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function pipe(first: Item, ...rest: Item[]): Item {
   return {
     ...first,
@@ -188,20 +201,28 @@ function validation(expects: string | null, label: string, fails: (value: never)
   return item;
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export const regex = (pattern: RegExp, message?: string): Item =>
   validation(`${pattern}`, 'format', (value: string) => !pattern.test(value) && stringify(value), message);
+/* @__NO_SIDE_EFFECTS__ */
 export const integer = (message?: string): Item => validation(null, 'integer', (value: number) => !Number.isInteger(value) && stringify(value), message);
+/* @__NO_SIDE_EFFECTS__ */
 export const minValue = (min: number, message?: string): Item =>
   validation(`>=${stringify(min)}`, 'value', (value: number) => !(value >= min) && stringify(value), message);
+/* @__NO_SIDE_EFFECTS__ */
 export const maxValue = (max: number, message?: string): Item =>
   validation(`<=${stringify(max)}`, 'value', (value: number) => !(value <= max) && stringify(value), message);
+/* @__NO_SIDE_EFFECTS__ */
 export const minLength = (min: number, message?: string): Item =>
   validation(`>=${min}`, 'length', (value: string) => value.length < min && `${value.length}`, message);
+/* @__NO_SIDE_EFFECTS__ */
 export const maxLength = (max: number, message?: string): Item =>
   validation(`<=${max}`, 'length', (value: string) => value.length > max && `${value.length}`, message);
+/* @__NO_SIDE_EFFECTS__ */
 export const check = (requirement: (value: never) => boolean, message?: string): Item =>
   validation(null, 'input', (value: never) => !requirement(value) && stringify(value), message);
 
+/* @__NO_SIDE_EFFECTS__ */
 export function safeParse(schema: Item, input: unknown): { success: boolean; output: unknown; issues?: Issue[] } {
   const { value, issue } = schema.run({ value: input, typed: false });
   return { success: !issue, output: value, issues: issue && [issue] };
