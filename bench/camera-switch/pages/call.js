@@ -22,6 +22,8 @@ const now = () => performance.timeOrigin + performance.now();
 const bench = {
   role,
   errors: [],
+  /** The widget's last `call-state-change` state (the callee waits for `waiting`: alone in the room). */
+  state: null,
   /** The widget is `ready` (both visitors in the room): the caller may call. */
   ready: false,
   /** Offers this page's connections made (`have-local-offer`), and signaling state changes: a switch with
@@ -35,7 +37,9 @@ const bench = {
   place: () => widget.call(),
   switchCamera,
   watchFor,
+  /** The callee's current watch (see `watchFor`): the bench reads `seenAt` and `before` from it. */
   watched: null,
+  /** Frames of the first camera the callee presented before any switch. */
   steadyFrames: 0,
 };
 window.bench = bench;
