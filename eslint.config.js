@@ -50,7 +50,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.ts', 'test/browser/**/*.ts', 'bench/call-setup/pages/*.js', 'demo/**/*.js'],
+    files: ['src/**/*.ts', 'test/browser/**/*.ts', 'bench/call-setup/pages/*.js', 'bench/camera-switch/pages/*.js', 'demo/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

@@ -3,20 +3,28 @@
  *   1. call setup: `<call-widget>` against two peer connections in one page (the floor), PeerJS and a plain
  *      socket.io relay, in real Chromium on loopback;
  *   2. bundle: what `dist/call-widget.js` weighs, by input, beside PeerJS and socket.io-client;
- *   3. server: memory and time for idle connections beside PeerServer, and signaling throughput.
+ *   3. server: memory and time for idle connections beside PeerServer, and signaling throughput;
+ *   4. camera switch: a camera switched mid-call until the peer shows the new camera, the widget's
+ *      `replaceTrack` against a renegotiating switch (`removeTrack` + `addTrack` and a new offer/answer).
  * Prints one markdown document, writes it with the raw figures to `bench/results/<date>.{md,json}`, and with
  * `--readme` puts it in the README. `--quick`: a few runs each, to prove the benches work (CI); not a
- * measurement. `--only call-setup,bundle,server` runs some of them.
+ * measurement. `--only call-setup,bundle,server,camera-switch` runs some of them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { run as bundle } from './bundle.js';
 import { run as callSetup } from './call-setup.js';
+import { run as cameraSwitch } from './camera-switch.js';
 import { writeReadmeSection } from './readme-section.js';
 import { run as server } from './server-footprint.js';
 import type { BenchOptions, BenchSection } from './stats.js';
 
-const SECTIONS: Record<string, (options: BenchOptions) => Promise<BenchSection>> = { 'call-setup': callSetup, bundle, server };
+const SECTIONS: Record<string, (options: BenchOptions) => Promise<BenchSection>> = {
+  'call-setup': callSetup,
+  bundle,
+  server,
+  'camera-switch': cameraSwitch,
+};
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
