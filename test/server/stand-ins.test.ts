@@ -24,11 +24,36 @@ function renamed(from: string, to: string): Plugin {
   };
 }
 
+/** What a valibot update that moves its entry does: `valibot` resolves to another file of the package. */
+function valibotEntry(file: string): Plugin {
+  return {
+    name: 'test:valibot-entry',
+    enforce: 'pre',
+    async resolveId(source, importer) {
+      if (source !== 'valibot') return null;
+      const resolved = await this.resolve(source, importer, { skipSelf: true });
+      return resolved && join(dirname(resolved.id), file);
+    },
+  };
+}
+
 describe('bundle stand-ins', () => {
   it('all apply to socket.io-client as it is', async () => {
     const code = await bundle(`export { io } from 'socket.io-client';`);
     // The stand-in's own wording, not the original's (engine.io-client's parseuri checks for a 2000-character URI).
     assert.doesNotMatch(code, /URI too long/);
+  });
+
+  it('serve valibot-subset for valibot', async () => {
+    const entry = `export { io } from 'socket.io-client'; export { object, safeParse } from 'valibot';`;
+    const code = await bundle(entry);
+    // valibot's schemas carry the Standard Schema interface; the subset's do not.
+    assert.match(readFileSync(new URL('../../node_modules/valibot/dist/index.mjs', import.meta.url), 'utf8'), /~standard/);
+    assert.doesNotMatch(code, /~standard/);
+    await assert.rejects(
+      bundle(entry, { plugins: [valibotEntry('index.min.mjs')] }),
+      /valibot-subset: 1 of the 1 modules it stands in for were not bundled/,
+    );
   });
 
   it('fail the build when a module they replace is renamed', async () => {
