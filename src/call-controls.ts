@@ -23,13 +23,13 @@ export interface ControlsView {
 }
 
 const toggle = (part: string, label: string, pressed: boolean, onClick: () => void) =>
-  html`<button part=${part} class="toggle" aria-pressed=${pressed ? 'true' : 'false'} @click=${onClick}>${label}</button>`;
+  html`<button part=${part} aria-pressed=${pressed ? 'true' : 'false'} @click=${onClick}>${label}</button>`;
 
 export function mediaButtons(view: ControlsView) {
   return html`
     ${toggle('mute-button', 'Mute', view.local.muted, view.onMute)}
     ${view.video ? toggle('camera-button', 'Camera off', view.local.cameraOff, view.onCamera) : nothing}
-    <button part="devices-button" class="toggle" aria-expanded=${view.menuOpen ? 'true' : 'false'} aria-controls="device-menu" @click=${view.onMenu}>
+    <button part="devices-button" aria-expanded=${view.menuOpen ? 'true' : 'false'} aria-controls="device-menu" @click=${view.onMenu}>
       Devices
     </button>
     ${view.fullscreen === undefined ? nothing : toggle('fullscreen-button', 'Full screen', view.fullscreen, view.onFullscreen)}
@@ -91,7 +91,7 @@ export function meter(reading: LevelReading, muted: boolean) {
       : reading.clipping
         ? 'Your microphone is very loud. Move it away a little.'
         : '';
-  return html`<div part="meter" role=${METER} aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${percent}>
+  return html`<div part="meter" role=${METER} aria-label="Microphone level" aria-valuenow=${percent}>
       <div part="meter-bar"></div>
     </div>
     ${hint ? html`<p part=${muted ? 'muted-hint' : 'meter-hint'} role="status">${hint}</p>` : nothing}`;

@@ -8,16 +8,13 @@ export const styles = css`
     --call-widget-danger: #b91c1c;
     --call-widget-radius: 12px;
     --call-widget-gap: 8px;
-    --call-widget-font: system-ui, sans-serif;
-    --call-widget-aspect-ratio: 16 / 9;
-    --call-widget-local-size: 28%;
-    --call-widget-video-fit: contain;
     --call-widget-control-background: #374151;
+    /* The layout's properties (font, aspect ratio, local size, video fit) have their defaults where they are used. */
 
     display: block;
     box-sizing: border-box;
     max-width: 100%;
-    font-family: var(--call-widget-font);
+    font-family: var(--call-widget-font, system-ui, sans-serif);
     color: var(--call-widget-foreground);
     background: var(--call-widget-background);
     border-radius: var(--call-widget-radius);
@@ -26,9 +23,19 @@ export const styles = css`
   :host([hidden]) {
     display: none;
   }
+  @media (max-width: 480px) {
+    :host {
+      --call-widget-aspect-ratio: 4 / 3;
+      --call-widget-local-size: 24%;
+    }
+  }
+  /* Every row under the stage; their vertical margins collapse into one gap between two. */
+  [part='stage'] ~ * {
+    margin: var(--call-widget-gap) calc(var(--call-widget-gap) * 1.5);
+  }
   [part='stage'] {
     position: relative;
-    aspect-ratio: var(--call-widget-aspect-ratio);
+    aspect-ratio: var(--call-widget-aspect-ratio, 16 / 9);
     background: #000;
   }
   :host([media='audio']) [part='stage'] {
@@ -38,20 +45,18 @@ export const styles = css`
   :host([media='audio']) [part='stage']:has([part='remote-avatar']) {
     min-height: 9rem;
   }
-  video {
+  [part='remote-video'],
+  .preview [part='local-video'] {
     display: block;
-    background: #000;
-  }
-  [part='remote-video'] {
     width: 100%;
     height: 100%;
-    object-fit: var(--call-widget-video-fit);
+    object-fit: var(--call-widget-video-fit, contain);
   }
   [part='local-video'] {
     position: absolute;
     right: var(--call-widget-gap);
     bottom: var(--call-widget-gap);
-    width: var(--call-widget-local-size);
+    width: var(--call-widget-local-size, 28%);
     aspect-ratio: 4 / 3;
     object-fit: cover;
     border-radius: calc(var(--call-widget-radius) / 2);
@@ -60,13 +65,10 @@ export const styles = css`
   }
   .preview [part='local-video'] {
     inset: 0;
-    width: 100%;
-    height: 100%;
     border: 0;
     border-radius: 0;
-    object-fit: var(--call-widget-video-fit);
   }
-  :host([media='audio']) video,
+  /* No stream, or no camera. In an audio call the peer's avatar covers the remote video. */
   video.empty {
     visibility: hidden;
   }
@@ -75,10 +77,9 @@ export const styles = css`
     inset: 0;
     /* Over the video rather than hiding it: hiding a playing <video> whose frames stopped crashed Chromium's renderer. */
     background: var(--call-widget-background);
-    display: flex;
-    flex-direction: column;
-    align-items: center;
-    justify-content: center;
+    display: grid;
+    place-content: center;
+    justify-items: center;
     gap: var(--call-widget-gap);
   }
   [part='remote-initial'] {
@@ -86,6 +87,7 @@ export const styles = css`
     place-items: center;
     width: 4rem;
     height: 4rem;
+    margin: 12px;
     border-radius: 50%;
     font-size: 1.8rem;
     background: var(--call-widget-accent);
@@ -110,8 +112,7 @@ export const styles = css`
   }
   [part='meter'] {
     height: 6px;
-    margin: var(--call-widget-gap) calc(var(--call-widget-gap) * 1.5) 0;
-    border-radius: 3px;
+    border-radius: 999px;
     background: rgb(255 255 255 / 0.15);
     overflow: hidden;
   }
@@ -120,21 +121,17 @@ export const styles = css`
     background: var(--call-widget-accent);
     transition: width 0.1s linear;
   }
-  [part='notice'],
-  [part='meter-hint'],
-  [part='muted-hint'] {
-    margin: var(--call-widget-gap) calc(var(--call-widget-gap) * 1.5) 0;
+  p {
     font-size: 0.9em;
   }
-  [part='device-menu'] {
+  [part='device-menu'],
+  [part='controls'] {
     display: flex;
     flex-wrap: wrap;
     gap: var(--call-widget-gap);
-    padding: 0 calc(var(--call-widget-gap) * 1.5) calc(var(--call-widget-gap) * 1.5);
   }
   [part='device-label'] {
-    display: flex;
-    flex-direction: column;
+    display: grid;
     gap: 2px;
     font-size: 0.85em;
     flex: 1 1 10rem;
@@ -145,19 +142,10 @@ export const styles = css`
     max-width: 100%;
   }
   [part='status'] {
-    margin: 0;
-    padding: var(--call-widget-gap) calc(var(--call-widget-gap) * 1.5) 0;
-    font-size: 0.95em;
     min-height: 1.4em;
   }
   [part='status'].failed {
     color: #fecaca;
-  }
-  [part='controls'] {
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--call-widget-gap);
-    padding: var(--call-widget-gap) calc(var(--call-widget-gap) * 1.5) calc(var(--call-widget-gap) * 1.5);
   }
   button {
     font: inherit;
@@ -165,6 +153,7 @@ export const styles = css`
     border: 0;
     border-radius: 999px;
     padding: 0.5em 1.2em;
+    white-space: nowrap;
     cursor: pointer;
     background: var(--call-widget-accent);
   }
@@ -172,17 +161,22 @@ export const styles = css`
     outline: 3px solid #93c5fd;
     outline-offset: 2px;
   }
-  [part='decline-button'],
   [part='hangup-button'] {
-    background: var(--call-widget-danger);
+    margin-inline-start: auto;
   }
+  /* Mute, camera, devices, full screen, picture-in-picture: the toggles. */
+  [aria-pressed],
+  [aria-expanded],
   [part='retry-button'] {
-    background: #4b5563;
-  }
-  .toggle {
     background: var(--call-widget-control-background);
   }
-  .toggle[aria-pressed='true'] {
+  [part='decline-button'],
+  [part='hangup-button'],
+  [aria-pressed='true'] {
     background: var(--call-widget-danger);
+  }
+  [aria-expanded='true'] {
+    color: var(--call-widget-background);
+    background: var(--call-widget-foreground);
   }
 `;

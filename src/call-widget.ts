@@ -152,7 +152,7 @@ export class CallWidget extends LitElement {
 
   /**
    * The call state: `idle`, `joining`, `waiting`, `ready`, `calling`, `ringing`, `connecting`,
-   * `connected`, `ended` or `failed`. Read-only; reflected to the `state` attribute.
+   * `connected`, `reconnecting`, `ended` or `failed`. Read-only; reflected to the `state` attribute.
    */
   get state(): CallState {
     return this.#call.state;
@@ -354,6 +354,7 @@ export class CallWidget extends LitElement {
     // Without the peer's video (audio call, camera off), its name and voice level fill the stage.
     const avatar = remoteStream && (!video || peerView?.cameraOff || !remoteStream.getVideoTracks().length);
     const controls = media.previewing || inCall;
+    const callVideo = video && (!localStream || showsLocal || local.cameraOff);
     this.#avatar = !!avatar;
     const noticeText = notice ?? media.notice;
     return html`
@@ -389,10 +390,12 @@ export class CallWidget extends LitElement {
         ${controls
           ? mediaButtons({
               local,
-              video,
+              // An audio-only call (either side said `audio`, or the camera failed) has no camera to turn on.
+              video: callVideo,
               menuOpen: this._menuOpen,
-              ...(inCall && document.fullscreenEnabled && { fullscreen: document.fullscreenElement === this }),
-              ...(inCall && video && document.pictureInPictureEnabled && { pip: !!document.pictureInPictureElement }),
+              ...(inCall && callVideo && document.fullscreenEnabled && { fullscreen: document.fullscreenElement === this }),
+              // Picture-in-picture of the peer's video while it shows (not the avatar of a camera that is off), or to leave it.
+              ...(inCall && remoteStream && (!avatar || document.pictureInPictureElement) && document.pictureInPictureEnabled && { pip: !!document.pictureInPictureElement }),
               onMute: () => this.setMuted(!local.muted),
               onCamera: () => void this.setCameraOff(!local.cameraOff),
               onMenu: () => (this._menuOpen = !this._menuOpen),

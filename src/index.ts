@@ -4,13 +4,19 @@
  */
 export { CallWidget } from './call-widget.js';
 export {
+  CallDeviceChangeEvent,
   CallErrorEvent,
+  CallMediaStateEvent,
   CallReconnectEvent,
   CallStateChangeEvent,
+  type CallDeviceChangeDetail,
   type CallErrorDetail,
+  type CallMediaStateDetail,
   type CallReconnectDetail,
   type CallStateChangeDetail,
 } from './events.js';
+export type { DeviceInfo, DeviceKind, DeviceLists } from './core/devices.js';
+export type { CaptureState, DeviceChange } from './core/local-media.js';
 export { CALL_STATES, CallMachine, type CallReason, type CallState } from './core/call-machine.js';
 export { CallSession, type CallSessionConfig } from './core/call-session.js';
 export { ErrorCode, PROTOCOL_VERSION } from './protocol/protocol.js';
