@@ -4,7 +4,7 @@
  * Outcomes are asserted with generous bounds; how fast recovery is belongs to `npm run bench:reconnect`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { LAN_A, labUnavailable } from './lab.js';
 import {
   LabWorld,
@@ -24,6 +24,8 @@ const unavailable = labUnavailable();
 if (unavailable) console.log(`network recovery tests skipped: ${unavailable}`);
 
 let world: LabWorld;
+/** The browsers of the test that runs: closed after it whatever happened, so a failure leaves nothing in the next test's rooms. */
+const open = new Set<Host>();
 const iceUrl = { 'ice-servers-url': `${ORIGIN}/ice-servers` };
 /** No scenario may hang the suite: each has a bound well above its slowest expected run. */
 const LIMIT = { timeout: 150_000 };
@@ -34,6 +36,7 @@ async function connectedCall(options: Record<string, string> = {}): Promise<Call
   world.lab.setRouter(world.lab.ns.routerA, 'symmetric');
   world.lab.setRouter(world.lab.ns.routerB, 'symmetric');
   const outcome = await call(world, [world.lab.ns.clientA, { ...iceUrl, ...options }], [world.lab.ns.clientB, { ...iceUrl, ...options }]);
+  open.add(outcome.alice).add(outcome.bob);
   assert.equal(outcome.ra.state, 'connected', JSON.stringify(outcome.ra));
   assert.equal(outcome.rb.state, 'connected', JSON.stringify(outcome.rb));
   return outcome;
@@ -69,6 +72,11 @@ describe('calls survive the network', { skip: unavailable ?? false }, () => {
   before(async () => {
     world = new LabWorld();
     await world.start();
+  });
+
+  afterEach(async () => {
+    await close(...open);
+    open.clear();
   });
 
   after(() => world?.teardown());
