@@ -26,12 +26,11 @@
  * makes every camera open N ms later, as real webcams do (the fake device opens in tens of ms). `run()` is what
  * `npm run bench` calls.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumPath } from '../test/support/chromium.mjs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { withBrowser } from './browser-run.js';
 import { startBenchServers, type BenchServers, type PageName } from './call-setup/servers.js';
 import { processStat } from './proc.js';
 import { bounded } from './wait.js';
@@ -456,45 +455,21 @@ async function rounds(browser: Browser, servers: BenchServers, count: number, fi
   return samples;
 }
 
-const BUNDLE = fileURLToPath(new URL('../dist/call-widget.js', import.meta.url));
-/** The widget's build, so a rebuild during the run (the server reads it on every page load) is noticed. */
-const bundleHash = () => createHash('sha256').update(readFileSync(BUNDLE)).digest('hex').slice(0, 16);
-
 export async function run(options: BenchOptions & { runs?: number; cameraMs?: number }): Promise<BenchSection> {
   const runs = options.runs ?? (options.quick ? QUICK_RUNS : DEFAULT_RUNS);
   const cameraMs = options.cameraMs ?? 0;
-  if (!existsSync(BUNDLE)) throw new Error('dist/call-widget.js is missing: run `npm run build` first');
   const log = (line: string) => console.error(`[call-setup] ${line}`);
-  let servers: BenchServers | undefined;
-  let browser: Browser | undefined;
-  const cleanup = async () => {
-    await browser?.close().catch(() => {});
-    await servers?.stop();
-  };
-  // Interrupted: still stop the server processes and Chromium, then exit as interrupted.
-  const onSignal = (signal: NodeJS.Signals) => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const bundleBefore = bundleHash();
-    servers = await startBenchServers();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const { result, bundle } = await withBrowser(startBenchServers, async ({ browser, servers, machine, cores }) => {
     const warmUp = await rounds(browser, servers, 1, -1, cameraMs, log);
     const samples = await rounds(browser, servers, runs, 0, cameraMs, log);
-    const bundle = { before: bundleBefore, after: bundleHash() };
-    const cpus = os.cpus();
-    const machine = `${new Date().toISOString().slice(0, 10)}, ${cpus[0]?.model ?? 'unknown CPU'}, Chromium ${browser.version()}`;
-    const summary = summarize(samples, runs);
-    return {
-      title: 'Call set-up',
-      markdown: render(summary, runs, machine, cpus.length, bundle.before !== bundle.after, cameraMs),
-      data: { runs, quick: options.quick, machine, ringMs: RING_MS, cameraMs, bundle, samples: samples.map((s) => ({ ...s, figures: figures(s) })), warmUp, summary },
-    };
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
-  }
+    return { warmUp, samples, machine, cores, summary: summarize(samples, runs) };
+  });
+  const { warmUp, samples, machine, cores, summary } = result;
+  return {
+    title: 'Call set-up',
+    markdown: render(summary, runs, machine, cores, bundle.before !== bundle.after, cameraMs),
+    data: { runs, quick: options.quick, machine, ringMs: RING_MS, cameraMs, bundle, samples: samples.map((s) => ({ ...s, figures: figures(s) })), warmUp, summary },
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

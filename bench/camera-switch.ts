@@ -22,12 +22,10 @@
  * `npm run bench` calls. `BENCH_PORT_BASE=N` puts the site on port N and the reference server on N + 1 (any
  * free ports otherwise).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumPath } from '../test/support/chromium.mjs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { withBrowser } from './browser-run.js';
 import { startSwitchServers, type SwitchServers } from './camera-switch/servers.js';
 import { quantiles, ratio, table, type BenchOptions, type BenchSection } from './stats.js';
 import { bounded, sleep } from './wait.js';
@@ -329,45 +327,25 @@ async function rounds(browser: Browser, servers: SwitchServers, count: number, f
   return samples;
 }
 
-const BUNDLE = fileURLToPath(new URL('../dist/call-widget.js', import.meta.url));
-const bundleHash = () => createHash('sha256').update(readFileSync(BUNDLE)).digest('hex').slice(0, 16);
-
 export async function run(options: BenchOptions & { runs?: number }): Promise<BenchSection> {
   const runs = options.runs ?? (options.quick ? QUICK_RUNS : DEFAULT_RUNS);
-  if (!existsSync(BUNDLE)) throw new Error('dist/call-widget.js is missing: run `npm run build` first');
   const portBase = Number(process.env.BENCH_PORT_BASE ?? 0);
   if (!(Number.isInteger(portBase) && portBase >= 0 && portBase < 65535)) throw new Error(`BENCH_PORT_BASE=${process.env.BENCH_PORT_BASE} is not a port`);
   const log = (line: string) => console.error(`[camera-switch] ${line}`);
-  let servers: SwitchServers | undefined;
-  let browser: Browser | undefined;
-  const cleanup = async () => {
-    await browser?.close().catch(() => {});
-    await servers?.stop();
+  const { result, bundle } = await withBrowser(
+    () => startSwitchServers(portBase),
+    async ({ browser, servers, machine, cores }) => {
+      const warmUp = await rounds(browser, servers, 1, -1, log);
+      const samples = await rounds(browser, servers, runs, 0, log);
+      return { warmUp, samples, machine, cores, summary: summarize(samples) };
+    },
+  );
+  const { warmUp, samples, machine, cores, summary } = result;
+  return {
+    title: 'Camera switch',
+    markdown: render(summary, runs, machine, cores, bundle.before !== bundle.after),
+    data: { runs, quick: options.quick, machine, switches: [FIRST_CAMERA, ...SWITCHES], bundle, samples, warmUp, summary },
   };
-  // Interrupted: still stop the reference server and Chromium, then exit as interrupted.
-  const onSignal = (signal: NodeJS.Signals) => void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const bundleBefore = bundleHash();
-    servers = await startSwitchServers(portBase);
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-    const warmUp = await rounds(browser, servers, 1, -1, log);
-    const samples = await rounds(browser, servers, runs, 0, log);
-    const bundle = { before: bundleBefore, after: bundleHash() };
-    const cpus = os.cpus();
-    const machine = `${new Date().toISOString().slice(0, 10)}, ${cpus[0]?.model ?? 'unknown CPU'}, Chromium ${browser.version()}`;
-    const summary = summarize(samples);
-    return {
-      title: 'Camera switch',
-      markdown: render(summary, runs, machine, cpus.length, bundle.before !== bundle.after),
-      data: { runs, quick: options.quick, machine, switches: [FIRST_CAMERA, ...SWITCHES], bundle, samples, warmUp, summary },
-    };
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
-  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

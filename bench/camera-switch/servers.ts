@@ -6,11 +6,9 @@
  * Ports: any free ones by default; `portBase` N puts the site on N and the reference server on N + 1 (for a
  * machine where each user keeps to a range of ports).
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../test/support/servers.mjs';
+import { escape, startSite, widgetMarkup } from '../site.js';
 
 export interface SwitchServers {
   /** Origin of the page. */
@@ -27,54 +25,22 @@ const ASSETS: Record<string, string> = {
   '/pages/cameras.js': file('./pages/cameras.js'),
 };
 
-const escape = (value: string) => value.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /**
  * The page: the bench's script first (it must wrap `RTCPeerConnection` and `getUserMedia` before the widget
- * uses them), then the widget from its server. 320 px wide, like the call-setup pages: headless Chromium
- * paints video without a GPU, and a full-width widget would spend the CPU on painting.
+ * uses them), then the widget from its server, sized like the call-setup pages' (see `widgetMarkup`).
  */
-function page(query: URLSearchParams): string {
-  const server = escape(query.get('server') ?? '');
+function page(pathname: string, query: URLSearchParams): string | null {
+  if (pathname !== '/call') return null;
   return `<!doctype html>
 <meta charset="utf-8"><title>camera switch ${escape(query.get('role') ?? '')}</title>
 <script type="module" src="/pages/call.js"></script>
-<script type="module" src="${server}/call-widget.js"></script>
-<call-widget style="width: 320px" signaling-url="${server}" ice-servers-url="${server}/ice-servers" room="${escape(query.get('room') ?? '')}" display-name="${escape(query.get('role') ?? '')}"></call-widget>
+${widgetMarkup(query)}
 `;
-}
-
-async function startSite(port: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const http: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://site');
-    if (url.pathname === '/call') {
-      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      return void response.end(page(url.searchParams));
-    }
-    const asset = ASSETS[url.pathname];
-    if (!asset) return void response.writeHead(404).end();
-    readFile(asset).then(
-      (body) => response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).end(body),
-      () => response.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(port, '127.0.0.1', resolve);
-  });
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
 }
 
 /** Starts both; if the reference server fails to start, stops the site and rethrows. */
 export async function startSwitchServers(portBase = 0): Promise<SwitchServers> {
-  const site = await startSite(portBase);
+  const site = await startSite(page, ASSETS, portBase);
   try {
     const call = (await startServer({ name: 'call-server', env: { ALLOWED_ORIGINS: site.url, PORT: String(portBase && portBase + 1) } })) as {
       url: string;
