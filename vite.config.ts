@@ -202,10 +202,10 @@ function quotedNamesKeptWhole(): Plugin {
 }
 
 /**
- * A second pass of compression over the minified bundle, by terser: it finds what the bundler's own minifier
- * (oxc) leaves, such as conditions and returns it could merge, 0.2 KB gzip. Compression only: names are
- * already mangled (properties too, see MANGLED), and terser's mangler would not know which properties it may
- * touch. Its source map is chained to the bundler's, so dist's map still points at src/.
+ * A compression pass by terser over each rendered chunk (`renderChunk`), on top of the bundler's own minifier
+ * (oxc): together they find more (conditions and returns to merge) than oxc alone, 0.2 KB gzip. Compression
+ * only: the names are oxc's to mangle (properties too, see MANGLED), which terser's mangler could not be told
+ * about. The bundler chains its source map, so dist's map still points at src/.
  */
 function compressAgain(): Plugin {
   return {
