@@ -4,11 +4,9 @@
  * - the widget's reference server, started as `npm start` starts it, allowing the site's origin;
  * - PeerJS's PeerServer and the plain Socket.IO relay, each in a process of its own like the reference server.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../test/support/servers.mjs';
+import { escape, startSite, widgetMarkup } from '../site.js';
 
 /** The pages: one per way of setting up a call. */
 export type PageName = 'floor' | 'peerjs' | 'socketio' | 'widget';
@@ -36,8 +34,6 @@ const ASSETS: Record<string, string> = {
   '/vendor/socket.io.esm.min.js': file('../../node_modules/socket.io/client-dist/socket.io.esm.min.js'),
 };
 
-const escape = (value: string) => value.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
 const video = (id: string) => `<video id="${id}" autoplay playsinline width="320" height="240"></video>`;
 
 /** A page; `query` carries the role, ids and server URLs its script reads. */
@@ -50,50 +46,18 @@ function page(name: PageName, query: URLSearchParams): string {
       return `${head}${video('remote')}\n<script src="/vendor/peerjs.min.js"></script>\n<script type="module" src="/pages/peerjs.js"></script>`;
     case 'socketio':
       return `${head}${video('remote')}\n<script type="module" src="/pages/socketio.js"></script>`;
-    case 'widget': {
-      // What a site owner writes (README, "Put a call on your page"), plus the observer, which runs first. Sized
-      // like the other pages' videos: painting video costs CPU in proportion to its size here (no GPU).
-      const server = escape(query.get('server') ?? '');
-      return `${head}<script type="module" src="/pages/widget.js"></script>
-<script type="module" src="${server}/call-widget.js"></script>
-<call-widget style="width: 320px" signaling-url="${server}" ice-servers-url="${server}/ice-servers" room="${escape(query.get('room') ?? '')}" display-name="${escape(query.get('role') ?? '')}"></call-widget>`;
-    }
+    case 'widget':
+      // What a site owner writes, plus the observer, which runs first; sized like the other pages' videos.
+      return `${head}<script type="module" src="/pages/widget.js"></script>\n${widgetMarkup(query)}`;
   }
 }
 
 const PAGE_PATHS = new Set(['/floor', '/peerjs', '/socketio', '/widget']);
-
-async function startSite(): Promise<{ url: string; stop(): Promise<void> }> {
-  const http: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://site');
-    if (PAGE_PATHS.has(url.pathname)) {
-      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      return void response.end(page(url.pathname.slice(1) as PageName, url.searchParams));
-    }
-    const asset = ASSETS[url.pathname];
-    if (!asset) return void response.writeHead(404).end();
-    readFile(asset).then(
-      (body) => response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).end(body),
-      () => response.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
-  };
-}
+const sitePage = (pathname: string, query: URLSearchParams) => (PAGE_PATHS.has(pathname) ? page(pathname.slice(1) as PageName, query) : null);
 
 /** Starts them all; if any fails to start, stops those that did and rethrows. */
 export async function startBenchServers(): Promise<BenchServers> {
-  const site = await startSite();
+  const site = await startSite(sitePage, ASSETS);
   const started = await Promise.allSettled([
     startServer({ name: 'call-server', env: { ALLOWED_ORIGINS: site.url } }),
     startServer({ name: 'peer-server', entry: 'bench/peer-server.ts' }),
