@@ -134,7 +134,7 @@ const SIDE_EFFECT_FREE = [
 ];
 
 /**
- * Internal members renamed across the whole bundle like local names (`mangleProps` below): socket.io-client and
+ * Internal members renamed across the whole bundle and its chunks like local names (compressAgain below): socket.io-client and
  * engine.io-client name theirs `_likeThis` (58 of them, some 20 characters long); they never reach the wire or
  * our code: 0.3 KB gzip. `_$…` is Lit's cross-version protocol and `__proto__`-like names are the language's,
  * so only `_` + letter.
@@ -202,18 +202,58 @@ function quotedNamesKeptWhole(): Plugin {
 }
 
 /**
- * A compression pass by terser over each rendered chunk (`renderChunk`), on top of the bundler's own minifier
- * (oxc): together they find more (conditions and returns to merge) than oxc alone, 0.2 KB gzip. Compression
- * only: the names are oxc's to mangle (properties too, see MANGLED), which terser's mangler could not be told
- * about. The bundler chains its source map, so dist's map still points at src/.
+ * terser over each rendered chunk (`renderChunk`), after the bundler's own minifier (oxc), for two things:
+ *
+ * - Another compression pass: together they find more (conditions and returns to merge) than oxc alone, 0.2 KB
+ *   gzip.
+ * - The members named `_likeThis` renamed (MANGLED, QUOTED). oxc can rename members only in a build of one
+ *   chunk, and the widget has chunks it loads on demand (the ICE summary, ...) whose code reads members of
+ *   classes in the bundle; one name cache for all the chunks of a build gives a member the same short name in
+ *   each.
+ *
+ * The bundler chains the source maps, so dist's map still points at src/.
  */
 function compressAgain(): Plugin {
+  let nameCache: Record<string, unknown> = {};
   return {
     name: 'call-widget:compress-again',
     apply: 'build',
+    renderStart() {
+      nameCache = {};
+    },
     async renderChunk(code) {
-      const result = await terser(code, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: false, format: { comments: /^!/ }, sourceMap: { asObject: true } });
+      const result = await terser(code, {
+        module: true,
+        ecma: 2020,
+        compress: { passes: 2 },
+        mangle: { properties: { regex: MANGLED, reserved: QUOTED } },
+        nameCache,
+        format: { comments: /^!/ },
+        sourceMap: { asObject: true },
+      });
       return { code: result.code!, map: result.map as never };
+    },
+  };
+}
+
+/**
+ * Fails the build when a chunk loaded on demand (an `import()` in src/) imports anything at run time: what it
+ * needs of the bundle is passed to it as arguments. Otherwise the bundler would split what the two share into
+ * more files, which the bundle would have to load before anything runs; and a chunk's `import "./call-widget.js"`
+ * would load a second copy of the widget on a page that loaded the bundle under another URL (a `?v=2` query).
+ */
+function selfContainedChunks(): Plugin {
+  return {
+    name: 'call-widget:self-contained-chunks',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || chunk.isEntry) continue;
+        const imports = [...chunk.imports, ...chunk.dynamicImports];
+        if (imports.length > 0) {
+          this.error(`${chunk.fileName}, loaded on demand, imports ${imports.join(', ')}: pass what it needs of the bundle to it instead`);
+        }
+      }
     },
   };
 }
@@ -234,6 +274,7 @@ export default defineConfig({
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
     compressAgain(),
+    selfContainedChunks(),
   ],
   build: {
     target: 'es2022',
@@ -247,14 +288,15 @@ export default defineConfig({
         moduleSideEffects: (id) => !SIDE_EFFECT_FREE.some((module) => module.test(id)),
       },
       output: {
+        // The parts loaded on demand (selfContainedChunks), each a file beside the bundle named for what it holds.
+        chunkFileNames: 'call-widget-[name].js',
         // Library mode leaves ES output unminified (whitespace, names) by default; this file ships to every
         // visitor as is, so the bundler's own minifier is switched on for it.
         minify: {
           compress: true,
           mangle: true,
           codegen: true,
-          // Members named `_likeThis` are renamed like local names, but those in QUOTED (see MANGLED, QUOTED).
-          mangleProps: { include: MANGLED, reserved: QUOTED },
+          // Members named `_likeThis` are renamed by terser, across chunks (compressAgain).
         },
         // Otherwise 156 `@__PURE__` / `@__NO_SIDE_EFFECTS__` annotations stay in (0.2 KB gzip). They only help
         // a bundler drop unused code, and nothing here is unused: importing the module defines the element,

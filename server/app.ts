@@ -213,8 +213,9 @@ export async function startCallServer(config: ServerConfig, options: CallServerO
     if (url.pathname === LEAVE_PATH) return serveLeave(request, response);
     if (url.pathname === '/demo-token' && demoTokens) return serveDemoToken(request, response, url, demoTokens);
     if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed(response, 'GET, HEAD');
-    // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS.
-    if (url.pathname === '/call-widget.js') return serveStatic('/dist/call-widget.js', response, pageCsp);
+    // The widget is a public asset meant to be loaded by other sites' pages, and module scripts need CORS. Beside
+    // it, the chunks it loads on demand (`call-widget-*.js`), by the same relative URL as in dist/.
+    if (/^\/call-widget(-[a-z0-9-]+)?\.js$/.test(url.pathname)) return serveStatic(`/dist${url.pathname}`, response, pageCsp);
     if (url.pathname.startsWith('/dist/')) return serveStatic(url.pathname, response, pageCsp);
     if (!config.demo) return sendJson(response, 404, { error: 'not found' });
     return serveStatic(url.pathname === '/' ? '/index.html' : url.pathname, response, pageCsp);

@@ -1,7 +1,7 @@
 /**
  * What ICE did, for the site owner: the path a connected call takes, and, when a call cannot connect, a
- * summary worth logging (which candidates each side had, which TURN servers failed and how, where the
- * candidate pairs got to). Read from the peer connection's own statistics and `icecandidateerror` events.
+ * summary worth logging (src/core/ice-summary.ts, loaded only then). Read from the peer connection's own
+ * statistics and `icecandidateerror` events.
  */
 
 import { statsById, type RtcStat } from './rtc-stats.js';
@@ -40,7 +40,6 @@ export interface IceDiagnosticSummary {
 
 /** At most this many errors are kept: a misconfigured TURN list can produce one per candidate per server. */
 const MAX_ERRORS = 50;
-const PAIR_ORDER = ['succeeded', 'in-progress', 'waiting', 'frozen', 'failed'];
 
 export class IceDiagnostics {
   readonly errors: CandidateError[] = [];
@@ -71,39 +70,20 @@ export class IceDiagnostics {
     return { kind: relayed ? 'relay' : 'direct', protocol, local: local.candidateType as CandidateType, remote: remote.candidateType as CandidateType };
   }
 
-  async summary(): Promise<IceDiagnosticSummary> {
-    const empty = (): Record<CandidateType, number> => ({ host: 0, srflx: 0, prflx: 0, relay: 0 });
-    const localCandidates = empty();
-    const remoteCandidates = empty();
-    const pairs: IceDiagnosticSummary['pairs'] = [];
-    let stats = new Map<string, RtcStat>();
+  /**
+   * What ICE tried, once a call has found no path. Loaded on demand (src/core/ice-summary.ts, a chunk beside
+   * the bundle); should it not load (not deployed beside the bundle, or the network gone), the call fails all
+   * the same, without the summary, and the console says why.
+   */
+  async summary(): Promise<IceDiagnosticSummary | undefined> {
+    // A closed connection has no statistics; the errors and configuration still tell something.
+    const stats = await this.#pc.getStats().then(statsById, () => new Map<string, RtcStat>());
     try {
-      stats = statsById(await this.#pc.getStats());
-    } catch {
-      // A closed connection has no statistics; the errors and configuration still tell something.
+      const { iceSummary } = await import('./ice-summary.js');
+      return iceSummary(this.#pc, stats, this.errors);
+    } catch (error) {
+      console.warn('[call-widget] the ICE summary could not be loaded:', error);
+      return undefined;
     }
-    for (const report of stats.values()) {
-      if (report.type === 'local-candidate') localCandidates[report.candidateType as CandidateType] += 1;
-      if (report.type === 'remote-candidate') remoteCandidates[report.candidateType as CandidateType] += 1;
-    }
-    const describe = (id: string | undefined) => {
-      const c = id ? stats.get(id) : undefined;
-      return c ? `${c.candidateType} ${c.protocol}${c.relayProtocol ? `/${c.relayProtocol}` : ''} ${c.address ?? '?'}:${c.port ?? '?'}` : '?';
-    };
-    for (const report of stats.values()) {
-      if (report.type === 'candidate-pair') pairs.push({ local: describe(report.localCandidateId), remote: describe(report.remoteCandidateId), state: report.state ?? '?' });
-    }
-    pairs.sort((a, b) => PAIR_ORDER.indexOf(a.state) - PAIR_ORDER.indexOf(b.state));
-    const urls = this.#pc.getConfiguration().iceServers?.flatMap((server) => [server.urls].flat()) ?? [];
-    return {
-      localCandidates,
-      remoteCandidates,
-      stunServers: urls.filter((url) => /^stuns?:/.test(url)).length,
-      turnServers: urls.filter((url) => /^turns?:/.test(url)).length,
-      errors: [...this.errors],
-      pairs: pairs.slice(0, 10),
-      iceConnectionState: this.#pc.iceConnectionState,
-      connectionState: this.#pc.connectionState,
-    };
   }
 }

@@ -1,6 +1,7 @@
 /** The server's HTTP side: health, ICE servers with minted TURN credentials, origins, static files. */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { CallServer } from '../../server/app.js';
 import { client, testServer } from './helpers.js';
@@ -103,6 +104,21 @@ describe('static files', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await response.text(), /<title>call-widget demo<\/title>/);
+  });
+
+  it('serves the widget and the chunks it loads on demand beside it, to any origin', async (t) => {
+    const chunks = existsSync('dist') ? readdirSync('dist').filter((name) => /^call-widget-[\w-]+\.js$/.test(name)) : [];
+    if (chunks.length === 0) return t.skip('no chunks in dist/: run `npm run build` first');
+    for (const name of ['call-widget.js', ...chunks]) {
+      const response = await fetch(`${server.url}/${name}`, { headers: { origin: 'https://site.example' } });
+      assert.equal(response.status, 200, name);
+      assert.match(response.headers.get('content-type') ?? '', /javascript/);
+      assert.equal(response.headers.get('access-control-allow-origin'), '*');
+      assert.equal(await response.text(), readFileSync(`dist/${name}`, 'utf8'));
+    }
+    // Only those names: nothing else of dist/ is reached through the short form.
+    assert.equal((await fetch(`${server.url}/call-widget.js.map`)).status, 404);
+    assert.equal((await fetch(`${server.url}/call-widget-..%2fpackage.json.js`)).status, 404);
   });
 
   it('does not serve files outside its folders', async () => {
