@@ -1,37 +1,34 @@
 import { fileURLToPath } from 'node:url';
 import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
 import { minify as terser } from 'terser';
-import { defineConfig, parseSync, Visitor, type Plugin } from 'vite';
+import { build, defineConfig, parseSync, Visitor, type Plugin } from 'vite';
 
 /**
- * The Engine.IO transports the widget uses, and no others. socket.io-client reaches engine.io-client's
+ * The Engine.IO transports the bundle holds: WebSocket only. socket.io-client reaches engine.io-client's
  * `transports/index.js`, which bundles three: WebSocket, long-polling over XMLHttpRequest and WebTransport.
- * This plugin serves that module as WebSocket plus long-polling over `fetch()`:
+ * This plugin serves that module with WebSocket alone:
  *
  * - WebTransport goes: the widget asks for `['websocket', 'polling']` only (src/core/signaling-client.ts) and
  *   engine.io never opens or upgrades to a transport the client did not list, so WebTransport, and the stream
  *   codec of engine.io-parser that only it uses, never run: 0.8 KB gzip.
- * - Long-polling runs on `Fetch`, engine.io-client's own `fetch()`-based transport (it exports it for this
- *   choice), instead of `XHR`: same Engine.IO protocol, same fallback where WebSocket is blocked, 0.75 KB
- *   gzip less. Like XHR without `withCredentials` it sends no cookies (`credentials: 'omit'`), here not even
- *   to a same-origin server; nothing in this project relies on cookies (one server, no sticky sessions).
- *   `polling-xhr.js` is still imported by engine.io-client's index for its `XHR` export; it is marked free of
- *   side effects (SIDE_EFFECT_FREE below) so that the unused class goes.
+ * - Long-polling is loaded on demand, once a WebSocket could not connect (src/transport/polling-on-demand.ts),
+ *   from a file beside the bundle (BUILT_APART): 0.6 KB gzip that most visitors never need. It is
+ *   engine.io-client's `Fetch`, its own `fetch()`-based transport (exported for this choice), instead of `XHR`:
+ *   same Engine.IO protocol, 0.75 KB gzip less. Like XHR without `withCredentials` it sends no cookies
+ *   (`credentials: 'omit'`), here not even to a same-origin server; nothing in this project relies on cookies
+ *   (one server, no sticky sessions). `polling-xhr.js` is still imported by engine.io-client's index for its
+ *   `XHR` export; it is marked free of side effects (SIDE_EFFECT_FREE below) so that the unused class goes.
  *
  * Should the widget ever list `webtransport`, or need XHR polling (cookies to its own origin, `extraHeaders`
  * that fetch cannot send), change this plugin. Node (tests, benches) does not use it: there socket.io-client
- * picks its own transports.
+ * picks its own transports, polling included.
  */
 function onlyTheTransportsUsed(): Plugin {
   const transports = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
-  // The same module with Fetch for polling and without WebTransport; `websocket.node.js` is mapped to the
-  // browser file by the package's `browser` field, as for the original.
+  // `websocket.node.js` is mapped to the browser file by the package's `browser` field, as for the original. An
+  // object of its own, to which polling-on-demand.ts adds `polling` once loaded.
   return standIn('only-the-transports-used', transports, 1, () =>
-    [
-      `import { Fetch } from "./polling-fetch.js";`,
-      `import { WS } from "./websocket.node.js";`,
-      `export const transports = { websocket: WS, polling: Fetch };`,
-    ].join('\n'),
+    [`import { WS } from "./websocket.node.js";`, `export const transports = { websocket: WS };`].join('\n'),
   );
 }
 
@@ -151,10 +148,11 @@ const QUOTED = ['_reconnecting', '_destroy'];
  * Fails the build when a bundled module (ours or a package's) holds a string that is a mangled member's name,
  * as in `obj["_name"]`, `"_name" in obj`, `{ "_name": 1 }` or `const key = "_name"`: the minifier renames
  * `obj._name` and leaves the string, so the two no longer meet, silently. Such a name goes into QUOTED, or the
- * code reads it as `obj._name`. It also warns about a QUOTED name nothing reads by a string any more.
+ * code reads it as `obj._name`. It also warns about a QUOTED name nothing reads by a string any more (not in a
+ * part built apart, which holds only some of the packages).
  * test/server/mangle-props.test.ts shows it failing.
  */
-function quotedNamesKeptWhole(): Plugin {
+function quotedNamesKeptWhole({ warnStale = true } = {}): Plugin {
   const found: string[] = [];
   const quoted = new Set<string>();
   return {
@@ -196,7 +194,7 @@ function quotedNamesKeptWhole(): Plugin {
         );
       }
       const stale = QUOTED.filter((name) => !quoted.has(name));
-      if (stale.length > 0) this.warn(`QUOTED in vite.config.ts: nothing bundled reads ${stale.join(', ')} by a quoted name any more`);
+      if (warnStale && stale.length > 0) this.warn(`QUOTED in vite.config.ts: nothing bundled reads ${stale.join(', ')} by a quoted name any more`);
     },
   };
 }
@@ -207,31 +205,85 @@ function quotedNamesKeptWhole(): Plugin {
  * - Another compression pass: together they find more (conditions and returns to merge) than oxc alone, 0.2 KB
  *   gzip.
  * - The members named `_likeThis` renamed (MANGLED, QUOTED). oxc can rename members only in a build of one
- *   chunk, and the widget has chunks it loads on demand (the ICE summary, ...) whose code reads members of
- *   classes in the bundle; one name cache for all the chunks of a build gives a member the same short name in
- *   each.
+ *   chunk, and the widget has parts it loads on demand whose code reads members of objects made by the bundle
+ *   (long-polling reads its socket's `_cookieJar`); one name cache for the bundle, its chunks and the parts
+ *   built apart (`names`, emptied when a build starts) gives a member the same short name in each.
  *
  * The bundler chains the source maps, so dist's map still points at src/.
  */
-function compressAgain(): Plugin {
-  let nameCache: Record<string, unknown> = {};
+function compressAgain(names: NameCache): Plugin {
   return {
     name: 'call-widget:compress-again',
     apply: 'build',
-    renderStart() {
-      nameCache = {};
-    },
     async renderChunk(code) {
       const result = await terser(code, {
         module: true,
         ecma: 2020,
         compress: { passes: 2 },
         mangle: { properties: { regex: MANGLED, reserved: QUOTED } },
-        nameCache,
+        nameCache: names.cache,
         format: { comments: /^!/ },
         sourceMap: { asObject: true },
       });
       return { code: result.code!, map: result.map as never };
+    },
+  };
+}
+
+/** terser's name cache (its `props` map), shared by every output of one build. */
+interface NameCache {
+  cache: Record<string, unknown>;
+}
+
+/**
+ * Parts loaded on demand that extend classes of the bundle's packages (long-polling is an engine.io-client
+ * `Transport`, as the bundle's WebSocket is): as chunks they would import those from the bundle, which
+ * selfContainedChunks refuses. Each is bundled apart instead, with its own copy of what it shares (engine.io's
+ * Transport, the packet codec, the emitter: objects the bundle's code only calls methods of), and emitted beside
+ * the bundle under the given name; the bundle's `import()` of the module becomes that relative URL.
+ */
+const BUILT_APART: Record<string, string> = { 'transport/long-polling': 'call-widget-long-polling.js' };
+
+function builtApart(names: NameCache): Plugin {
+  const files = new Map(Object.entries(BUILT_APART).map(([name, file]) => [JSON.parse(ours(name)) as string, file]));
+  return {
+    name: 'call-widget:built-apart',
+    apply: 'build',
+    enforce: 'pre',
+    buildStart() {
+      names.cache = {};
+    },
+    async resolveId(source, importer, options) {
+      if (!importer || files.has(importer)) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const file = resolved && files.get(resolved.id);
+      return file ? { id: `./${file}`, external: true } : null;
+    },
+    async generateBundle() {
+      for (const [entry, file] of files) {
+        const output = await build({
+          configFile: false,
+          logLevel: 'warn',
+          plugins: [textOnlyEngineIoPackets(), quotedNamesKeptWhole({ warnStale: false }), compressAgain(names)],
+          build: {
+            write: false,
+            target: 'es2022',
+            sourcemap: true,
+            lib: { entry, formats: ['es'], fileName: () => file },
+            rolldownOptions: {
+              // Only the exports are wanted: a package module's top-level work (engine.io's `offline` listener)
+              // is the bundle's to do.
+              treeshake: { moduleSideEffects: (id) => !id.includes('node_modules') },
+              output: { minify: { compress: true, mangle: true, codegen: true }, comments: false, postBanner: BANNER },
+            },
+          },
+        });
+        const chunks = [output].flat().flatMap((result) => ('output' in result ? result.output : []));
+        for (const chunk of chunks) {
+          if (chunk.type === 'chunk') this.emitFile({ type: 'asset', fileName: chunk.fileName, source: chunk.code });
+          if (chunk.type === 'chunk' && chunk.map) this.emitFile({ type: 'asset', fileName: `${chunk.fileName}.map`, source: chunk.map.toString() });
+        }
+      }
     },
   };
 }
@@ -259,6 +311,15 @@ function selfContainedChunks(): Plugin {
 }
 
 /**
+ * Minifying drops the licence comments of what is bundled; their licences ask for the notice to travel with the
+ * code, so one line names them all.
+ */
+const BANNER =
+  '/*! call-widget (MIT). Bundles Lit (BSD-3-Clause, Google LLC), socket.io-client, engine.io-client, socket.io-parser, engine.io-parser, @socket.io/component-emitter (MIT, Guillermo Rauch and contributors) */';
+
+const names: NameCache = { cache: {} };
+
+/**
  * `npm run build`: one self-contained ES module, `dist/call-widget.js`, with Lit and socket.io-client inside,
  * so a site owner needs a single script tag and nothing else.
  */
@@ -273,7 +334,8 @@ export default defineConfig({
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
-    compressAgain(),
+    builtApart(names),
+    compressAgain(names),
     selfContainedChunks(),
   ],
   build: {
@@ -302,10 +364,7 @@ export default defineConfig({
         // a bundler drop unused code, and nothing here is unused: importing the module defines the element,
         // which reaches all of it. (There are no license comments to keep: none survive minification anyway.)
         comments: false,
-        // Minifying drops the licence comments of what is bundled; their licences ask for the notice to travel
-        // with the code, so one line names them all.
-        postBanner:
-          '/*! call-widget (MIT). Bundles Lit (BSD-3-Clause, Google LLC), socket.io-client, engine.io-client, socket.io-parser, engine.io-parser, @socket.io/component-emitter (MIT, Guillermo Rauch and contributors) */',
+        postBanner: BANNER,
       },
     },
     lib: {

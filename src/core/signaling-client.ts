@@ -16,6 +16,7 @@ import {
   type ServerEvent,
   type ServerMessage,
 } from '../protocol/protocol.js';
+import { canPoll, loadLongPolling } from '../transport/polling-on-demand.js';
 import * as textParser from '../transport/socket-io-text-parser.js';
 
 /** How long to wait for the server before telling the visitor it cannot be reached. */
@@ -84,8 +85,9 @@ export class SignalingClient {
     const socketOptions = {
       autoConnect: false,
       auth: options.token ? { token: options.token } : {},
-      // WebSocket first: one round trip less than polling-then-upgrade; polling stays as the fallback.
-      transports: ['websocket', 'polling'],
+      // WebSocket first: one round trip less than polling-then-upgrade; polling stays as the fallback, in the
+      // bundle loaded once a WebSocket failed (see below).
+      transports: canPoll() ? ['websocket', 'polling'] : ['websocket'],
       tryAllTransports: true,
       // Socket.IO's own wire format, without the binary attachments the protocol never uses.
       parser: textParser,
@@ -125,6 +127,10 @@ export class SignalingClient {
     this.#socket.on('connect', () => {
       if (this.#everConnected) options.onReconnect();
       this.#everConnected = true;
+    });
+    // The Manager opens each attempt with these same options, so the next one falls back to polling.
+    this.#socket.on('connect_error', () => {
+      if (!socketOptions.transports.includes('polling')) void loadLongPolling().then((loaded) => loaded && !socketOptions.transports.includes('polling') && socketOptions.transports.push('polling'));
     });
   }
 

@@ -103,6 +103,11 @@ describe('the script-tag bundle on another origin', () => {
     await Promise.all([waitForState(alice, 'connected'), waitForState(bob, 'connected')]);
     // Alice's signaling ran over HTTP: polls (GET) and messages (POST) after the handshake.
     assert.ok(polls.includes('GET') && polls.includes('POST'), `Alice's polling requests: ${polls.join(' ')}`);
+    // Long-polling is not in the bundle: it comes from beside it once a WebSocket failed, and only then.
+    const besideTheBundle = (p: Page) =>
+      p.evaluate(() => performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname).filter((path) => path.startsWith('/call-widget-')));
+    assert.deepEqual(await besideTheBundle(alice), ['/call-widget-long-polling.js']);
+    assert.deepEqual(await besideTheBundle(bob), [], "Bob's WebSocket connected: he loads nothing beside the bundle");
     await Promise.all([alice.context().close(), bob.context().close()]);
   });
 

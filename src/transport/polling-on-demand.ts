@@ -1,0 +1,30 @@
+/**
+ * Long-polling, loaded when it is needed. The bundle's Engine.IO knows only WebSocket (vite.config.ts,
+ * onlyTheTransportsUsed); once a WebSocket could not connect, `loadLongPolling()` fetches the transport from
+ * beside the bundle (src/transport/long-polling.ts) and adds it to Engine.IO's transports, for the next attempt
+ * to fall back to. Outside the bundle (Node, the unbundled tests) Engine.IO has its own polling already.
+ */
+import { transports } from 'engine.io-client';
+
+/** Whether Engine.IO can fall back to long-polling now. */
+export const canPoll = (): boolean => 'polling' in transports;
+
+let loading: Promise<boolean> | undefined;
+
+/** Resolves `true` once long-polling is there, `false` if it could not be loaded (the console says why). */
+export function loadLongPolling(): Promise<boolean> {
+  if (canPoll()) return Promise.resolve(true);
+  loading ??= import('./long-polling.js').then(
+    ({ LongPolling }) => {
+      (transports as Record<string, unknown>).polling = LongPolling;
+      return true;
+    },
+    (error: unknown) => {
+      // Not deployed beside the bundle, or the network went away: WebSocket only, and a later try may load it.
+      console.warn('[call-widget] long-polling could not be loaded; signaling tries WebSocket only:', error);
+      loading = undefined;
+      return false;
+    },
+  );
+  return loading;
+}
