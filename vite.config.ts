@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
+import MagicString from 'magic-string';
 import { minify as terser } from 'terser';
 import { build, defineConfig, parseSync, Visitor, type Plugin } from 'vite';
 
@@ -111,6 +112,81 @@ function standIn(name: string, original: RegExp, count: number, replacement: (ma
         `${name}: ${count - applied.size} of the ${count} modules it stands in for were not bundled (${original}): ` +
           'the package has changed, so check the stand-in against it and update the pattern (vite.config.ts)',
       );
+    },
+  };
+}
+
+/**
+ * Members of the bundled packages' classes that the widget never reaches, left out of the bundle (a class's
+ * methods stay in whole otherwise: a minifier cannot know that nobody calls one):
+ *
+ * - socket.io-client's `Socket`: the catch-all listeners (`onAny`, `onAnyOutgoing` and their kin) and the
+ *   `volatile` flag. The widget listens by event name and never sends volatile packets. What is left of the
+ *   catch-alls (the lists they would fill, always empty) runs as before.
+ * - engine.io-client's `Socket`: the probe that upgrades a long-polling connection to WebSocket (`_probe`).
+ *   The widget opens WebSocket first and polls only where that failed (src/transport/polling-on-demand.ts),
+ *   and it turns upgrades off (`upgrade: false`, src/core/signaling-client.ts), under which the probe never
+ *   runs; its body goes, the call that `upgrade: true` would make stays harmless.
+ *
+ * The build fails when a listed member is not found (the package changed) or when another bundled module
+ * names a removed one (test/server/stand-ins.test.ts shows both). Node (tests, benches) keeps the whole classes.
+ */
+const LEFT_OUT: Array<{ module: RegExp; className: string; removed: string[]; emptied: string[] }> = [
+  {
+    module: /[\\/]socket\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/,
+    className: 'Socket',
+    removed: ['onAny', 'prependAny', 'offAny', 'listenersAny', 'onAnyOutgoing', 'prependAnyOutgoing', 'offAnyOutgoing', 'listenersAnyOutgoing', 'volatile'],
+    emptied: [],
+  },
+  {
+    module: /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/,
+    className: 'Socket',
+    removed: [],
+    emptied: ['_probe'],
+  },
+];
+
+function unusedMembersLeftOut(): Plugin {
+  const removedNames = LEFT_OUT.flatMap((entry) => entry.removed);
+  const named = new RegExp(`\\.\\s*(${removedNames.join('|')})\\b|["'\`](${removedNames.join('|')})["'\`]`);
+  const done = new Set<RegExp>();
+  return {
+    name: 'call-widget:unused-members-left-out',
+    apply: 'build',
+    buildStart() {
+      done.clear();
+    },
+    transform(code, id) {
+      const file = id.split('?')[0]!;
+      const entry = LEFT_OUT.find((candidate) => candidate.module.test(file));
+      if (!entry) {
+        const use = /\.[cm]?[jt]s$/.test(file) ? named.exec(code) : null;
+        if (use) this.error(`${file} uses ${use[1] ?? use[2]}, which the build leaves out of its package (LEFT_OUT in vite.config.ts)`);
+        return null;
+      }
+      const out = new MagicString(code);
+      const members = new Map<string, { start: number; end: number; body?: { start: number; end: number } }>();
+      new Visitor({
+        ClassDeclaration: (node) => {
+          if (node.id?.name !== entry.className) return;
+          for (const member of node.body.body) {
+            if ((member.type === 'MethodDefinition' || member.type === 'PropertyDefinition') && member.key.type === 'Identifier') {
+              const body = member.type === 'MethodDefinition' ? member.value.body : null;
+              members.set(member.key.name, { start: member.start, end: member.end, ...(body && { body: { start: body.start, end: body.end } }) });
+            }
+          }
+        },
+      }).visit(parseSync(file, code).program);
+      const missing = [...entry.removed, ...entry.emptied].filter((name) => !members.has(name));
+      if (missing.length > 0) this.error(`${file}: class ${entry.className} has no ${missing.join(', ')} any more: check LEFT_OUT in vite.config.ts against the package`);
+      for (const name of entry.removed) out.remove(members.get(name)!.start, members.get(name)!.end);
+      for (const name of entry.emptied) out.overwrite(members.get(name)!.body!.start, members.get(name)!.body!.end, '{}');
+      done.add(entry.module);
+      return { code: out.toString(), map: out.generateMap({ hires: true, source: file }) };
+    },
+    buildEnd(error) {
+      const skipped = LEFT_OUT.filter((entry) => !done.has(entry.module));
+      if (!error && skipped.length > 0) this.error(`LEFT_OUT in vite.config.ts: ${skipped.map((entry) => entry.module).join(', ')} not bundled: the package has changed`);
     },
   };
 }
@@ -339,6 +415,7 @@ export default defineConfig({
     platformUriParser(),
     textOnlySocketIoParser(),
     valibotSubset(),
+    unusedMembersLeftOut(),
     quotedNamesKeptWhole(),
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.

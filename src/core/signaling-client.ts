@@ -89,6 +89,9 @@ export class SignalingClient {
       // bundle loaded once a WebSocket failed (see below).
       transports: canPoll() ? ['websocket', 'polling'] : ['websocket'],
       tryAllTransports: true,
+      // Polling only where WebSocket failed, so there is nothing to upgrade to (and the bundle leaves the
+      // upgrade probe out: vite.config.ts, LEFT_OUT).
+      upgrade: false,
       // Socket.IO's own wire format, without the binary attachments the protocol never uses.
       parser: textParser,
       reconnectionDelay: 500,

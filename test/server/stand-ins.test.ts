@@ -37,6 +37,15 @@ function valibotEntry(file: string): Plugin {
   };
 }
 
+/** What a package update that renames a class member does. */
+function memberRenamed(file: RegExp, from: string, to: string): Plugin {
+  return {
+    name: 'test:member-renamed',
+    enforce: 'pre',
+    transform: (code, id) => (file.test(id) ? code.replaceAll(`${from}(`, `${to}(`) : null),
+  };
+}
+
 describe('bundle stand-ins', () => {
   it('all apply to socket.io-client as it is', async () => {
     const code = await bundle(`export { io } from 'socket.io-client';`);
@@ -70,5 +79,29 @@ describe('bundle stand-ins', () => {
       assert.doesNotMatch(error.message, /platform-uri-parser|only-the-transports-used|text-only-engine-io-packets/);
       return true;
     });
+  });
+
+  it('leave out the members of the packages\' classes that the widget never reaches', async () => {
+    const original = readFileSync(new URL('../../node_modules/socket.io-client/build/esm/socket.js', import.meta.url), 'utf8');
+    assert.match(original, /listenersAnyOutgoing\(\)/);
+    const code = await bundle(`export { io } from 'socket.io-client';`);
+    assert.doesNotMatch(code, /listenersAnyOutgoing|prependAny/);
+    // engine.io-client's upgrade probe: its body goes ("probe error" is its wording), its name stays.
+    assert.match(readFileSync(new URL('../../node_modules/engine.io-client/build/esm/socket.js', import.meta.url), 'utf8'), /probe error/);
+    assert.doesNotMatch(code, /probe error/);
+  });
+
+  it('fail the build when a member they leave out is gone from the package', async () => {
+    await assert.rejects(
+      bundle(`export { io } from 'socket.io-client';`, { plugins: [memberRenamed(/socket\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/, 'onAnyOutgoing', 'onEveryOutgoing')] }),
+      /class Socket has no onAnyOutgoing any more/,
+    );
+  });
+
+  it('fail the build when bundled code uses a member they leave out', async () => {
+    await assert.rejects(
+      bundle(`export { io } from 'socket.io-client';\nexport const log = (socket) => socket.onAny((event) => console.log(event));`),
+      /entry-\d+\.js uses onAny, which the build leaves out of its package/,
+    );
   });
 });
