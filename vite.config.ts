@@ -63,9 +63,9 @@ function platformUriParser(): Plugin {
 
 /**
  * socket.io-parser by src/transport/socket-io-text-parser.ts, the same wire format for text packets, checked
- * against socket.io-parser in test/server/socket-io-text-parser.test.ts. socket.io-client imports its default
- * parser even when given another (the widget passes this one, src/core/signaling-client.ts), so serving it here
- * leaves the default's binary support (1.2 KB gzip) out.
+ * against socket.io-parser in test/server/socket-io-text-parser.test.ts: the binary support of the original
+ * (1.2 KB gzip) stays out. The widget uses socket.io-client's default parser, so this is the one it runs in the
+ * bundle (Node and the unbundled tests run socket.io-parser itself).
  */
 function textOnlySocketIoParser(): Plugin {
   const parser = /[\\/]socket\.io-parser[\\/]build[\\/]esm[\\/]index\.js$/;
@@ -122,7 +122,9 @@ function standIn(name: string, original: RegExp, count: number, replacement: (ma
  *
  * - socket.io-client's `Socket`: the catch-all listeners (`onAny`, `onAnyOutgoing` and their kin) and the
  *   `volatile` flag. The widget listens by event name and never sends volatile packets. What is left of the
- *   catch-alls (the lists they would fill, always empty) runs as before.
+ *   catch-alls (the lists they would fill, always empty) runs as before. And the queue of packets to retry
+ *   (`_addToQueue`, `_drainQueue`), which only the `retries` option fills: the widget resends what matters
+ *   itself, across reconnects (src/core/signaling-client.ts); their bodies go, the calls stay.
  * - engine.io-client's `Socket`: the probe that upgrades a long-polling connection to WebSocket (`_probe`).
  *   The widget opens WebSocket first and polls only where that failed (src/transport/polling-on-demand.ts),
  *   and it turns upgrades off (`upgrade: false`, src/core/signaling-client.ts), under which the probe never
@@ -136,7 +138,7 @@ const LEFT_OUT: Array<{ module: RegExp; className: string; removed: string[]; em
     module: /[\\/]socket\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/,
     className: 'Socket',
     removed: ['onAny', 'prependAny', 'offAny', 'listenersAny', 'onAnyOutgoing', 'prependAnyOutgoing', 'offAnyOutgoing', 'listenersAnyOutgoing', 'volatile'],
-    emptied: [],
+    emptied: ['_addToQueue', '_drainQueue'],
   },
   {
     module: /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/,

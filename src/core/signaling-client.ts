@@ -17,7 +17,6 @@ import {
   type ServerMessage,
 } from '../protocol/protocol.js';
 import { canPoll, loadLongPolling } from '../transport/polling-on-demand.js';
-import * as textParser from '../transport/socket-io-text-parser.js';
 
 /** How long to wait for the server before telling the visitor it cannot be reached. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -92,8 +91,8 @@ export class SignalingClient {
       // Polling only where WebSocket failed, so there is nothing to upgrade to (and the bundle leaves the
       // upgrade probe out: vite.config.ts, LEFT_OUT).
       upgrade: false,
-      // Socket.IO's own wire format, without the binary attachments the protocol never uses.
-      parser: textParser,
+      // The parser is socket.io-client's own: in the bundle, Socket.IO's wire format without the binary
+      // attachments the protocol never uses (src/transport/socket-io-text-parser.ts, vite.config.ts).
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
     };

@@ -1,7 +1,7 @@
 /**
  * The widget's packet parser speaks socket.io-parser's wire format: every packet one encodes, the other
- * decodes to the same thing, both ways; and it refuses what socket.io-parser refuses. (The signaling-client
- * tests run it against the real server on top of this.)
+ * decodes to the same thing, both ways; and it refuses what socket.io-parser refuses. (The end-to-end tests
+ * run it, inside the bundle, against the real server on top of this.)
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
