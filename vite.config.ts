@@ -457,7 +457,7 @@ export default defineConfig({
       },
     },
     lib: {
-      entry: 'src/index.ts',
+      entry: 'src/script-tag.ts',
       formats: ['es'],
       fileName: () => 'call-widget.js',
     },

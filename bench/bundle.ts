@@ -5,7 +5,10 @@
  *
  * - dist: the file as built by vite (rolldown, oxc minifier). Rebuilt first if missing or older than its
  *   sources, so the figure is never a stale build's.
- * - Breakdown: src/index.ts bundled again with esbuild (minify, ESM, es2022, browser conditions, metafile);
+ * - Budget: dist at most PeerJS + socket.io-client bundled together, measured here in the same run (the issues'
+ *   goal). The files dist loads on demand (`call-widget-*.js`: long-polling, the ICE summary of a failed call)
+ *   are listed apart; they are not part of what a call needs.
+ * - Breakdown: src/script-tag.ts (dist's entry) bundled again with esbuild (minify, ESM, es2022, browser conditions, metafile);
  *   minified bytes per input are esbuild's own `bytesInOutput`. For gzip, each group's output text (cut out of
  *   the bundle through esbuild's source map) is gzipped alone, and those sizes are scaled so the groups add up
  *   to dist's gzip size: a group that compresses well (repetitive code) gets a smaller share than its bytes.
@@ -29,8 +32,6 @@ import { ratio, table, type BenchOptions, type BenchSection } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist/call-widget.js');
-/** The goal from the issue, in bytes of gzip -9. */
-const GOAL_GZIP_BYTES = 30_000;
 const KB = 1000;
 
 /** Packages per group; anything else from node_modules lands in "other" (and would be worth a look). */
@@ -232,7 +233,7 @@ export async function run(_options: BenchOptions): Promise<BenchSection> {
 
   const [widget, peerjs, socketio, both] = await Promise.all([
     // The widget with vite.config.ts's socket.io-parser stand-in, so the breakdown has the parser dist has.
-    bundle({ file: 'src/index.ts' }, { 'socket.io-parser': './src/transport/socket-io-text-parser.ts' }),
+    bundle({ file: 'src/script-tag.ts' }, { 'socket.io-parser': './src/transport/socket-io-text-parser.ts' }),
     bundle({ code: `export { Peer } from 'peerjs';` }),
     bundle({ code: `export { io } from 'socket.io-client';` }),
     bundle({ code: `export { Peer } from 'peerjs';\nexport { io } from 'socket.io-client';` }),
@@ -244,22 +245,27 @@ export async function run(_options: BenchOptions): Promise<BenchSection> {
   const debugBundled = inputs.some((input) => ['debug', 'ms'].includes(packageOf(input.path) ?? ''));
   const litDevMode = dist.includes('Lit is in dev mode');
   const baseline = both.gzip;
+  const met = distGzip <= baseline;
+  const onDemand = readdirSync(dirname(DIST))
+    .filter((name) => /^call-widget-[\w-]+\.js$/.test(name))
+    .map((name) => ({ name, bytes: statSync(join(dirname(DIST), name)).size, gzip: gzip(readFileSync(join(dirname(DIST), name))) }));
   const row = (name: string, bytes: number, gz: number, note = '', part = false) =>
     [name, bytes.toLocaleString('en'), gz.toLocaleString('en'), kb(gz), part ? '' : ratio(gz, baseline), note] as const;
   const markdown = [
     table(
       ['bundle', 'minified bytes', 'gzip -9 bytes', 'gzip KB', 'vs PeerJS + socket.io-client', 'note'],
       [
-        row('**dist/call-widget.js** (vite build)', distBytes, distGzip, `goal ≤ ${kb(GOAL_GZIP_BYTES)} KB: ${distGzip <= GOAL_GZIP_BYTES ? 'met' : `**not met** (+${kb(distGzip - GOAL_GZIP_BYTES)} KB)`}`),
+        row('**dist/call-widget.js** (vite build)', distBytes, distGzip, `goal ≤ PeerJS + socket.io-client: ${met ? `met (${(baseline - distGzip).toLocaleString('en')} B under)` : `**not met** (+${(distGzip - baseline).toLocaleString('en')} B)`}`),
         ...groups.map((g) => row(`  ↳ ${g.group}`, g.bytes, g.gzipInDist, `in dist: ${g.distBytes.toLocaleString('en')} B minified, ${g.gzipAlone.toLocaleString('en')} B gzipped alone`, true)),
-        row('src/index.ts bundled by esbuild (basis of the ↳ rows)', widget.bytes, widget.gzip, `${ratio(widget.gzip, distGzip)} dist`),
+        ...onDemand.map((file) => row(`dist/${file.name} (loaded on demand)`, file.bytes, file.gzip, 'not in the budget', true)),
+        row('src/script-tag.ts bundled by esbuild (basis of the ↳ rows)', widget.bytes, widget.gzip, `${ratio(widget.gzip, distGzip)} dist`),
         row("PeerJS (`import { Peer } from 'peerjs'`)", peerjs.bytes, peerjs.gzip, `whole package (\`export *\`): ${kb(peerjsWhole.gzip)} KB`),
         row("socket.io-client (`import { io }`)", socketio.bytes, socketio.gzip, ''),
         row('PeerJS + socket.io-client (one bundle)', both.bytes, both.gzip, 'baseline'),
       ],
     ),
     '',
-    `- Goals: dist ≤ ${kb(GOAL_GZIP_BYTES)} KB gzip: **${distGzip <= GOAL_GZIP_BYTES ? 'yes' : 'no'}** (${kb(distGzip)} KB); smaller than PeerJS + socket.io-client (${kb(both.gzip)} KB): **${distGzip < both.gzip ? 'yes' : 'no'}** (${ratio(distGzip, both.gzip)}).`,
+    `- Goal: dist at most PeerJS + socket.io-client (${kb(both.gzip)} KB, this run): **${met ? 'yes' : 'no'}** (${kb(distGzip)} KB, ${ratio(distGzip, both.gzip)}).`,
     `- KB = 1000 bytes: PeerJS weighs ${peerjs.gzip.toLocaleString('en')} B = ${kb(peerjs.gzip)} KB (${(peerjs.gzip / 1024).toFixed(1)} KiB), ${kb(peerjs.gzip) === '24.1' ? 'as' : '**not** as'} the issue's 24.1 KB. gzip is node's zlib at level 9.`,
     `- ↳ rows: minified bytes are esbuild's per-input \`bytesInOutput\` (packages as published); "in dist" is the group's part of dist itself, cut out through ${distMap ? "dist's source map" : "esbuild's source map (dist has none)"}; gzip is that part gzipped alone, scaled so the groups add up to dist's gzip size (an estimate: groups compress a little better together).`,
     `- Largest inputs (esbuild, minified bytes): ${inputs.slice(0, 8).map((i) => `${i.path.replace(/^.*node_modules\//, '')} ${i.bytes.toLocaleString('en')}`).join(', ')}.`,
@@ -271,8 +277,10 @@ export async function run(_options: BenchOptions): Promise<BenchSection> {
     markdown,
     data: {
       unitBytesPerKB: KB,
-      goalGzipBytes: GOAL_GZIP_BYTES,
+      goalGzipBytes: baseline,
+      goalMet: met,
       dist: { bytes: distBytes, gzip: distGzip, rebuilt },
+      onDemand,
       esbuildWidget: { bytes: widget.bytes, gzip: widget.gzip },
       groups,
       inputs,

@@ -1,6 +1,7 @@
 /**
- * The package entry and the script-tag bundle (`dist/call-widget.js`): importing it defines `<call-widget>`.
- * The framework-free core is exported too, for pages that want the call logic without the element.
+ * The package entry (`import 'call-widget'`, built into `dist/lib/`): importing it defines `<call-widget>`.
+ * The framework-free core is exported too, for pages that want the call logic without the element. The
+ * script-tag bundle has its own entry, which exports nothing (src/script-tag.ts).
  */
 export { CallWidget } from './call-widget.js';
 export {
