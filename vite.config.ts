@@ -1,7 +1,10 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
 import MagicString from 'magic-string';
 import { minify as terser } from 'terser';
+import ts from 'typescript';
 import { build, defineConfig, parseSync, Visitor, type Plugin } from 'vite';
 
 /**
@@ -121,14 +124,16 @@ function standIn(name: string, original: RegExp, count: number, replacement: (ma
  * methods stay in whole otherwise: a minifier cannot know that nobody calls one):
  *
  * - socket.io-client's `Socket`: the catch-all listeners (`onAny`, `onAnyOutgoing` and their kin) and the
- *   `volatile` flag. The widget listens by event name and never sends volatile packets. What is left of the
+ *   `volatile` and `compress` flags. The widget listens by event name, never sends volatile packets and leaves
+ *   compression to the default. What is left of the
  *   catch-alls (the lists they would fill, always empty) runs as before. And the queue of packets to retry
  *   (`_addToQueue`, `_drainQueue`), which only the `retries` option fills: the widget resends what matters
  *   itself, across reconnects (src/core/signaling-client.ts); their bodies go, the calls stay.
  * - engine.io-client's `Socket`: the probe that upgrades a long-polling connection to WebSocket (`_probe`).
  *   The widget opens WebSocket first and polls only where that failed (src/transport/polling-on-demand.ts),
  *   and it turns upgrades off (`upgrade: false`, src/core/signaling-client.ts), under which the probe never
- *   runs; its body goes, the call that `upgrade: true` would make stays harmless.
+ *   runs; its body goes, the call that `upgrade: true` would make stays harmless. So does the list of upgrades
+ *   the server offers (`_filterUpgrades`), which only the probe reads.
  *
  * The build fails when a listed member is not found (the package changed) or when another bundled module
  * names a removed one (test/server/stand-ins.test.ts shows both). Node (tests, benches) keeps the whole classes.
@@ -137,20 +142,25 @@ const LEFT_OUT: Array<{ module: RegExp; className: string; removed: string[]; em
   {
     module: /[\\/]socket\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/,
     className: 'Socket',
-    removed: ['onAny', 'prependAny', 'offAny', 'listenersAny', 'onAnyOutgoing', 'prependAnyOutgoing', 'offAnyOutgoing', 'listenersAnyOutgoing', 'volatile'],
+    removed: ['onAny', 'prependAny', 'offAny', 'listenersAny', 'onAnyOutgoing', 'prependAnyOutgoing', 'offAnyOutgoing', 'listenersAnyOutgoing', 'volatile', 'compress'],
     emptied: ['_addToQueue', '_drainQueue'],
   },
   {
     module: /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/,
     className: 'Socket',
     removed: [],
-    emptied: ['_probe'],
+    emptied: ['_probe', '_filterUpgrades'],
   },
 ];
 
+/** The removed members that are getters: read without a call. */
+const GETTERS = ['volatile'];
+
 function unusedMembersLeftOut(): Plugin {
-  const removedNames = LEFT_OUT.flatMap((entry) => entry.removed);
-  const named = new RegExp(`\\.\\s*(${removedNames.join('|')})\\b|["'\`](${removedNames.join('|')})["'\`]`);
+  const removedNames = LEFT_OUT.flatMap((entry) => entry.removed).join('|');
+  // A method is used by a call (`.compress(`: other modules read `options.compress`, a plain field), a getter by
+  // any read; either by a quoted name.
+  const named = new RegExp(`\\.\\s*(${removedNames})\\s*\\(|\\.\\s*(${GETTERS.join('|')})\\b|["'\`](${removedNames})["'\`]`);
   const done = new Set<RegExp>();
   return {
     name: 'call-widget:unused-members-left-out',
@@ -163,7 +173,7 @@ function unusedMembersLeftOut(): Plugin {
       const entry = LEFT_OUT.find((candidate) => candidate.module.test(file));
       if (!entry) {
         const use = /\.[cm]?[jt]s$/.test(file) ? named.exec(code) : null;
-        if (use) this.error(`${file} uses ${use[1] ?? use[2]}, which the build leaves out of its package (LEFT_OUT in vite.config.ts)`);
+        if (use) this.error(`${file} uses ${use[1] ?? use[2] ?? use[3]}, which the build leaves out of its package (LEFT_OUT in vite.config.ts)`);
         return null;
       }
       const out = new MagicString(code);
@@ -221,6 +231,109 @@ const MANGLED = /^_[a-zA-Z]/;
  * quotedNamesKeptWhole() fails the build on any other such name.
  */
 const QUOTED = ['_reconnecting', '_destroy'];
+
+/**
+ * Our own members that never leave the bundle, renamed too (compressAgain): a member of a class or interface in
+ * src/ keeps its name when anything outside the bundle may read or write it by that name, and is renamed
+ * otherwise (0.4 KB gzip). Kept:
+ *
+ * - names that the platform or a bundled package declares (TypeScript's DOM and ES libraries, the packages'
+ *   type declarations): whatever the bundle hands to them or gets from them, `getStats()` reports included;
+ * - names declared in EXTERNAL_SHAPES, our files whose types cross the bundle's edge: the wire protocol, the
+ *   element's API, its events and context, the ICE summary, what is kept in localStorage and IndexedDB;
+ * - names that any bundled module holds as a string (`obj["name"]`, `"name" in obj`, a key built from a list of
+ *   strings), found while bundling; the part built apart fails its build instead (it is built after the list).
+ *
+ * The bundle exports nothing (src/script-tag.ts), so nothing else reaches its objects by name. The package
+ * (dist/lib) is tsc's output and keeps every name.
+ */
+const EXTERNAL_SHAPES = [
+  'protocol/protocol',
+  'events',
+  'call-context',
+  'call-widget',
+  'core/ice-diagnostics',
+  'core/devices',
+  'core/local-media',
+  'core/session-options',
+  'core/rtc-stats',
+  'core/dtls-certificate',
+];
+const DECLARING_PACKAGES = ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit/context', 'socket.io-client', 'engine.io-client', 'socket.io-parser', '@socket.io/component-emitter', 'engine.io-parser', 'valibot'];
+
+/**
+ * The member names that classes, interfaces and type literals of `files` declare; with `keys`, object literals'
+ * keys too (the protocol's schemas are objects: `v.object({ resumed: v.boolean() })`).
+ */
+function declaredMembers(files: string[], keys = false): Set<string> {
+  const names = new Set<string>();
+  for (const file of files) {
+    const visit = (node: ts.Node): void => {
+      const named = node as ts.Node & { name?: ts.Node };
+      const member =
+        ts.isPropertyDeclaration(node) ||
+        ts.isMethodDeclaration(node) ||
+        ts.isGetAccessorDeclaration(node) ||
+        ts.isSetAccessorDeclaration(node) ||
+        ts.isPropertySignature(node) ||
+        ts.isMethodSignature(node) ||
+        (keys && (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)));
+      if (member && named.name && ts.isIdentifier(named.name)) names.add(named.name.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true));
+  }
+  return names;
+}
+
+const filesUnder = (dir: string, suffix: string): string[] =>
+  existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith(suffix)).map((name) => join(dir, name)) : [];
+
+/** The build's list of renamed members of ours: `names.internal`, filled by buildEnd, read by compressAgain. */
+function internalMembersRenamed(names: NameCache): Plugin {
+  const src = fileURLToPath(new URL('src/', import.meta.url));
+  const modules = fileURLToPath(new URL('node_modules/', import.meta.url));
+  let kept = new Set<string>();
+  let strings = new Set<string>();
+  return {
+    name: 'call-widget:internal-members-renamed',
+    apply: 'build',
+    buildStart() {
+      const declared = declaredMembers(filesUnder(src, '.ts'));
+      kept = new Set([
+        ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
+        ...declaredMembers(DECLARING_PACKAGES.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
+        ...declaredMembers(EXTERNAL_SHAPES.map((name) => JSON.parse(ours(name)) as string)),
+        // The protocol's schemas are objects, whose keys are the wire's names.
+        ...declaredMembers([JSON.parse(ours('protocol/protocol')) as string], true),
+      ]);
+      names.internal = [...declared].filter((name) => !kept.has(name) && !name.startsWith('_'));
+      strings = new Set();
+    },
+    transform(code, id) {
+      const file = id.split('?')[0]!;
+      if (!/\.[cm]?[jt]s$/.test(file)) return null;
+      for (const match of code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)) strings.add(match[1]!);
+      return null;
+    },
+    buildEnd() {
+      names.internal = names.internal.filter((name) => !strings.has(name));
+    },
+  };
+}
+
+/** For a part built apart, after the list is made: a string that names a renamed member fails its build. */
+function internalMembersUnquoted(names: NameCache): Plugin {
+  return {
+    name: 'call-widget:internal-members-unquoted',
+    apply: 'build',
+    transform(code, id) {
+      const hit = [...code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)].find((match) => names.internal.includes(match[1]!));
+      if (hit) this.error(`${id} holds "${hit[1]}" as a string, a member the bundle renames (internalMembersRenamed in vite.config.ts)`);
+      return null;
+    },
+  };
+}
 
 /**
  * Fails the build when a bundled module (ours or a package's) holds a string that is a mangled member's name,
@@ -290,6 +403,9 @@ function quotedNamesKeptWhole({ warnStale = true } = {}): Plugin {
  *
  * terser composes its source map with the chunk's, so dist's map still points at src/.
  */
+/** The members terser renames: the `_likeThis` ones and ours that never leave the bundle. */
+const renamed = (names: NameCache) => new RegExp(`${MANGLED.source}|^(${names.internal.join('|') || '(?!)'})$`);
+
 function compressAgain(names: NameCache): Plugin {
   return {
     name: 'call-widget:compress-again',
@@ -304,7 +420,7 @@ function compressAgain(names: NameCache): Plugin {
           module: true,
           ecma: 2020,
           compress: { passes: 2 },
-          mangle: { properties: { regex: MANGLED, reserved: QUOTED } },
+          mangle: { properties: { regex: renamed(names), reserved: QUOTED } },
           nameCache: names.cache,
           format: { comments: /^!/ },
           sourceMap: map ? { content: map, url: `${chunk.fileName}.map` } : false,
@@ -317,9 +433,13 @@ function compressAgain(names: NameCache): Plugin {
   };
 }
 
-/** terser's name cache (its `props` map), shared by every output of one build. */
+/**
+ * terser's name cache (its `props` map), shared by every output of one build, and our members it renames
+ * (internalMembersRenamed).
+ */
 interface NameCache {
   cache: Record<string, unknown>;
+  internal: string[];
 }
 
 /**
@@ -351,7 +471,7 @@ function builtApart(names: NameCache): Plugin {
         const output = await build({
           configFile: false,
           logLevel: 'warn',
-          plugins: [textOnlyEngineIoPackets(), quotedNamesKeptWhole({ warnStale: false }), compressAgain(names)],
+          plugins: [textOnlyEngineIoPackets(), quotedNamesKeptWhole({ warnStale: false }), internalMembersUnquoted(names), compressAgain(names)],
           build: {
             write: false,
             target: 'es2022',
@@ -361,7 +481,7 @@ function builtApart(names: NameCache): Plugin {
               // Only the exports are wanted: a package module's top-level work (engine.io's `offline` listener)
               // is the bundle's to do.
               treeshake: { moduleSideEffects: (id) => !id.includes('node_modules') },
-              output: { minify: { compress: true, mangle: true, codegen: true }, comments: false, postBanner: BANNER },
+              output: { minify: { compress: true, mangle: true, codegen: true }, comments: false, postBanner: POLLING_BANNER },
             },
           },
         });
@@ -399,12 +519,16 @@ function selfContainedChunks(): Plugin {
 
 /**
  * Minifying drops the licence comments of what is bundled; their licences ask for the notice to travel with the
- * code, so one line names them all.
+ * code, so one line in each file names what it holds (socket.io-parser and valibot are not: stand-ins replace
+ * them whole). The chunks of our own code carry only ours.
  */
 const BANNER =
-  '/*! call-widget (MIT). Bundles Lit (BSD-3-Clause, Google LLC), socket.io-client, engine.io-client, socket.io-parser, engine.io-parser, @socket.io/component-emitter (MIT, Guillermo Rauch and contributors) */';
+  '/*! call-widget (MIT). Bundles Lit (BSD-3-Clause, Google LLC), socket.io-client, engine.io-client, engine.io-parser, @socket.io/component-emitter (MIT, Guillermo Rauch and contributors) */';
+const POLLING_BANNER =
+  '/*! call-widget (MIT). Bundles engine.io-client, engine.io-parser, @socket.io/component-emitter (MIT, Guillermo Rauch and contributors) */';
+const OWN_BANNER = '/*! call-widget (MIT) */';
 
-const names: NameCache = { cache: {} };
+const names: NameCache = { cache: {}, internal: [] };
 
 /**
  * `npm run build`: one self-contained ES module, `dist/call-widget.js`, with Lit and socket.io-client inside,
@@ -417,6 +541,7 @@ export default defineConfig({
     platformUriParser(),
     textOnlySocketIoParser(),
     valibotSubset(),
+    internalMembersRenamed(names),
     unusedMembersLeftOut(),
     quotedNamesKeptWhole(),
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
@@ -453,7 +578,7 @@ export default defineConfig({
         // read, src/protocol/protocol.ts); terser leaves them out of its output (0.2 KB gzip). There are no
         // license comments to keep: none survive minification anyway.
         comments: false,
-        postBanner: BANNER,
+        postBanner: (chunk) => (chunk.isEntry ? BANNER : OWN_BANNER),
       },
     },
     lib: {

@@ -23,4 +23,4 @@ export { CallSession, type CallSessionConfig } from './core/call-session.js';
 export { ErrorCode, PROTOCOL_VERSION } from './protocol/protocol.js';
 export { callContext, type CallContextValue } from './call-context.js';
 export type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
-export { normalizeIceServersResponse } from './core/ice-servers.js';
+export { normalizeIceServersResponse } from './core/ice-server-response.js';

@@ -5,6 +5,7 @@
  */
 import { IceServerList, parse, type IceServer } from '../protocol/protocol.js';
 import { timeoutWhile, type Clock } from './clock.js';
+import type { IceServersAnswer } from './ice-server-shapes.js';
 
 /** A dead endpoint must not hold up a call: after this, the fallback is used. */
 export const ICE_FETCH_TIMEOUT_MS = 5000;
@@ -85,7 +86,7 @@ export class IceServerProvider {
       if (signal.aborted) throw new Error(`no answer within ${this.timeoutMs / 1000} s`, { cause: error });
       throw error;
     }
-    return normalizeIceServersResponse(body);
+    return validIceServers(await inOwnShape(body));
   }
 }
 
@@ -95,34 +96,21 @@ export interface NormalizedIceServers {
 }
 
 /**
- * Accepts the shapes that real providers and backends answer with and returns validated `RTCIceServer[]`:
- * - a bare array, or `{iceServers, ttl?}` (this project's server);
- * - Twilio's token resource: `{ice_servers: [{url, urls?, username?, credential?}], ttl: "86400"}`;
- * - Cloudflare's generate-ice-servers: `{iceServers: {...}}` (an object in older answers) or an array;
- * - a wrapper: `{success, data: {iceServers, ttl?}}`;
- * - the TURN REST API draft: `{username, password, ttl, uris: [...]}`.
+ * An answer in this project's own shape, `{iceServers: [...], ttl?}`. Any other shape (Twilio's, Cloudflare's,
+ * the TURN REST draft's) is turned into this one by src/core/ice-server-shapes.ts, loaded only then (a chunk
+ * beside the bundle): the reference server answers in this shape.
  */
-export function normalizeIceServersResponse(body: unknown): NormalizedIceServers {
-  const value = unwrap(body);
-  let servers: unknown;
-  let ttl: unknown;
-  if (Array.isArray(value)) servers = value;
-  else if (isObject(value) && 'iceServers' in value) {
-    servers = Array.isArray(value.iceServers) ? value.iceServers : [value.iceServers];
-    ttl = value.ttl;
-  } else if (isObject(value) && Array.isArray(value.ice_servers)) {
-    servers = value.ice_servers.map((server: unknown) =>
-      // Twilio lists each server twice over: `url` (legacy) and `urls`; keep one.
-      isObject(server) ? { urls: server.urls ?? server.url, username: server.username, credential: server.credential } : server,
-    );
-    ttl = value.ttl;
-  } else if (isObject(value) && Array.isArray(value.uris)) {
-    servers = [{ urls: value.uris, username: value.username, credential: value.password }];
-    ttl = value.ttl;
-  } else {
-    throw new Error('unexpected response: no iceServers, ice_servers or uris in it');
-  }
-  const parsed = parse(IceServerList, (servers as unknown[]).map(dropUndefined));
+function isOwnShape(body: unknown): body is IceServersAnswer {
+  return typeof body === 'object' && body !== null && Array.isArray((body as { iceServers?: unknown }).iceServers);
+}
+
+async function inOwnShape(body: unknown): Promise<IceServersAnswer> {
+  return isOwnShape(body) ? body : (await import('./ice-server-shapes.js')).ownShape(body);
+}
+
+/** Validated `RTCIceServer[]` (empty fields dropped) and the lifetime in seconds, when it is a positive number. */
+export function validIceServers({ iceServers, ttl }: IceServersAnswer): NormalizedIceServers {
+  const parsed = parse(IceServerList, (iceServers as unknown[]).map(dropEmpty));
   if (!parsed.ok) throw new Error(`unexpected response: iceServers${parsed.error.message.startsWith('[') ? '' : ': '}${parsed.error.message}`);
   const seconds = typeof ttl === 'string' && /^\d+$/.test(ttl) ? Number(ttl) : ttl;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
@@ -130,17 +118,8 @@ export function normalizeIceServersResponse(body: unknown): NormalizedIceServers
     : { iceServers: parsed.value };
 }
 
-function unwrap(body: unknown): unknown {
-  if (isObject(body) && isObject(body.data) && !('iceServers' in body) && !('ice_servers' in body)) return body.data;
-  return body;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function dropUndefined(server: unknown): unknown {
-  if (!isObject(server)) return server;
+function dropEmpty(server: unknown): unknown {
+  if (typeof server !== 'object' || server === null || Array.isArray(server)) return server;
   return Object.fromEntries(Object.entries(server).filter(([, v]) => v !== undefined && v !== null));
 }
 

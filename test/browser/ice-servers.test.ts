@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { IceServerProvider, normalizeIceServersResponse } from '../../src/core/ice-servers.js';
+import { normalizeIceServersResponse } from '../../src/core/ice-server-response.js';
+import { IceServerProvider } from '../../src/core/ice-servers.js';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -31,6 +32,16 @@ describe('ICE servers', () => {
     expect(result.problem).to.equal(undefined);
     expect((calls[0].init.headers as Record<string, string>).Authorization).to.equal('Bearer tok');
     expect(calls[0].init.credentials).to.equal('omit');
+  });
+
+  it("accepts another provider's shape too (Twilio's, lifetime as a string), whose reader it loads then", async () => {
+    const twilio = { ice_servers: [{ url: 'stun:global.stun.twilio.com:3478', urls: 'stun:global.stun.twilio.com:3478' }, { url: turn.urls, ...turn }], ttl: '600' };
+    const { impl } = fakeFetch(async () => json(twilio));
+    const before = Date.now();
+    const result = await new IceServerProvider(impl).get({ url: 'https://x/ice', fallback });
+    expect(result.problem).to.equal(undefined);
+    expect(result.iceServers).to.deep.equal([{ urls: 'stun:global.stun.twilio.com:3478' }, turn]);
+    expect(result.expiresAt! - before).to.be.within(599_000, 601_000);
   });
 
   it('accepts a bare array', async () => {
