@@ -7,7 +7,7 @@ import wc from 'eslint-plugin-wc';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const TYPED = ['src/**/*.ts', 'server/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'test/support/*.mjs', 'bench/**/*.mjs'];
+const TYPED = ['src/**/*.ts', 'server/**/*.ts', 'build/**/*.ts', 'vite.config.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'test/support/*.mjs', 'bench/**/*.mjs'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/results/'] },

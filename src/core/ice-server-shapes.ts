@@ -1,7 +1,7 @@
 /**
  * The shapes in which ICE-server endpoints other than this project's answer, turned into its own shape,
  * `{iceServers: [...], ttl?}`. A chunk beside the bundle, loaded by IceServerProvider only for an answer in
- * another shape; it imports nothing at run time (vite.config.ts, selfContainedChunks). Accepted:
+ * another shape; it imports nothing at run time (build/on-demand.ts, selfContainedChunks). Accepted:
  * - a bare array;
  * - Twilio's token resource: `{ice_servers: [{url, urls?, username?, credential?}], ttl: "86400"}`;
  * - Cloudflare's generate-ice-servers: `{iceServers: {...}}` (an object in older answers) or an array;

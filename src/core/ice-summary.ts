@@ -2,7 +2,7 @@
  * What ICE tried, for the site owner, when a call found no path: which candidates each side had, which TURN
  * servers failed and how, where the candidate pairs got to. Its own chunk beside the bundle, loaded by
  * IceDiagnostics.summary() only when a call has failed: a connected call never needs it. A chunk imports
- * nothing at run time (vite.config.ts, selfContainedChunks): the statistics are read by the caller.
+ * nothing at run time (build/on-demand.ts, selfContainedChunks): the statistics are read by the caller.
  */
 
 import type { CandidateError, CandidateType, IceDiagnosticSummary } from './ice-diagnostics.js';

@@ -89,17 +89,17 @@ export class SignalingClient {
       transports: canPoll() ? ['websocket', 'polling'] : ['websocket'],
       tryAllTransports: true,
       // Polling only where WebSocket failed, so there is nothing to upgrade to (and the bundle leaves the
-      // upgrade probe out: vite.config.ts, LEFT_OUT).
+      // upgrade probe out: build/left-out.ts).
       upgrade: false,
       // The parser is socket.io-client's own: in the bundle, Socket.IO's wire format without the binary
-      // attachments the protocol never uses (src/transport/socket-io-text-parser.ts, vite.config.ts).
+      // attachments the protocol never uses (src/transport/socket-io-text-parser.ts, build/stand-ins.ts).
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
     };
     // `io(url)` without its cache of Managers: every client gets a connection of its own, as a join belongs to
     // one (`io` shares a Manager only between namespaces, and the widget has one). The URL's path names the
     // namespace, as with `io`, and a relative URL resolves against the page's (Node has no `location`).
-    // Without `io`, its URL parser and cache are left out of the bundle too (vite.config.ts): 0.3 KB gzip.
+    // Without `io`, its URL parser and cache are left out of the bundle too (build/stand-ins.ts): 0.3 KB gzip.
     const url = new URL(options.url, (globalThis as { location?: { href: string } }).location?.href);
     this.#socket = new Manager(url.href, socketOptions).socket(url.pathname, socketOptions);
     for (const event of Object.keys(ServerMessages)) {

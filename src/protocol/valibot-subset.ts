@@ -1,5 +1,5 @@
 /**
- * The part of valibot that `protocol.ts` uses, for the widget's bundle only (vite.config.ts serves this module
+ * The part of valibot that `protocol.ts` uses, for the widget's bundle only (build/stand-ins.ts serves this module
  * for `valibot` there; the server, the tests and the type checker use valibot itself). valibot's own code for
  * these 18 functions is 1.9 KB gzip in the bundle, most of it generality the protocol never asks for: async
  * schemas, i18n of messages, fallbacks and defaults, the Standard Schema interface, caching.

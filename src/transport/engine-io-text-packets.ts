@@ -1,6 +1,6 @@
 /**
  * engine.io-parser's `encodePacket` and `decodePacket` (Engine.IO protocol 4) for text packets only. In the
- * bundle they stand in for engine.io-parser's browser versions (vite.config.ts), whose binary support
+ * bundle they stand in for engine.io-parser's browser versions (build/stand-ins.ts), whose binary support
  * (Blob and ArrayBuffer messages, base64 over long-polling, with a FileReader and a base64 table) is 0.55 KB
  * gzip the widget never uses: Socket.IO sends binary frames only for binary attachments, and the widget's
  * packet parser (socket-io-text-parser.ts) makes none and refuses them.

@@ -1,7 +1,7 @@
 /**
  * engine.io-client's `parse` (its `contrib/parseuri.js`), for what engine.io-client reads of it: the host,
  * the protocol, the port and the query of the server's URL. In the bundle it stands in for the original
- * (vite.config.ts), a 14-group regular expression with IPv6 and path helpers, 0.4 KB gzip, where the
+ * (build/stand-ins.ts), a 14-group regular expression with IPv6 and path helpers, 0.4 KB gzip, where the
  * browser's own URL parser does. The widget always hands engine.io-client an absolute URL
  * (src/core/signaling-client.ts resolves it against the page first).
  */

@@ -1,5 +1,5 @@
 /**
- * Long-polling, loaded when it is needed. The bundle's Engine.IO knows only WebSocket (vite.config.ts,
+ * Long-polling, loaded when it is needed. The bundle's Engine.IO knows only WebSocket (build/stand-ins.ts,
  * onlyTheTransportsUsed); once a WebSocket could not connect, `loadLongPolling()` fetches the transport from
  * beside the bundle (src/transport/long-polling.ts) and adds it to Engine.IO's transports, for the next attempt
  * to fall back to. Outside the bundle (Node, the unbundled tests) Engine.IO has its own polling already.

@@ -11,7 +11,7 @@
  * the connection as a parse error, as it would with the default parser. A binary packet is such an error.
  *
  * socket.io-client takes it as its `parser` option (src/core/signaling-client.ts), and the build points its
- * own `socket.io-parser` import here (vite.config.ts) so the default parser is not bundled.
+ * own `socket.io-parser` import here (build/stand-ins.ts) so the default parser is not bundled.
  */
 import { Emitter } from '@socket.io/component-emitter';
 

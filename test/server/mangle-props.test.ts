@@ -1,6 +1,6 @@
 /**
- * The minifier renames every `_name` member across the bundle (`mangleProps` in vite.config.ts) but not a
- * string, so `obj["_name"]` would stop meeting `obj._name` without a word. The build refuses such a string in
+ * The minifier renames every `_name` member across the bundle (terser: build/terser-pass.ts, build/member-names.ts) but not
+ * a string, so `obj["_name"]` would stop meeting `obj._name` without a word. The build refuses such a string in
  * any bundled module, ours or a package's, unless the name is one the minifier keeps (QUOTED).
  */
 import assert from 'node:assert/strict';

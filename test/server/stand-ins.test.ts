@@ -1,5 +1,5 @@
 /**
- * The bundle's stand-ins for library internals (vite.config.ts, src/transport/) either all apply or the build
+ * The bundle's stand-ins for library internals (build/stand-ins.ts, build/left-out.ts, src/transport/) either all apply or the build
  * fails: a socket.io-client update that renames or drops a module they replace must not quietly ship the
  * original, or a stand-in that no longer fits. Each case runs the real build config on the real packages.
  */

@@ -1,5 +1,5 @@
 /**
- * The widget's bundle validates with src/protocol/valibot-subset.ts where the server uses valibot (vite.config.ts
+ * The widget's bundle validates with src/protocol/valibot-subset.ts where the server uses valibot (build/stand-ins.ts
  * swaps the module). Both must say the same of every message: protocol.ts is bundled twice, once with each, and
  * every schema it exports gets the same inputs through `parse()`: a valid example, that example with each
  * field (at every depth) missing, replaced by each of a set of hostile values, or joined by an unknown key, and

@@ -1,0 +1,191 @@
+/**
+ * Which members the minifier renames (terser, build/terser-pass.ts): the packages' `_likeThis` ones, and ours
+ * that never leave the bundle; and the checks that keep a renamed member from being read by its old name.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { parseSync, Visitor, type Plugin } from 'vite';
+import { ours } from './stand-ins.js';
+
+/**
+ * Internal members renamed across the whole bundle and its chunks like local names (build/terser-pass.ts):
+ * socket.io-client and engine.io-client name theirs `_likeThis` (58 of them, some 20 characters long); they
+ * never reach the wire or our code: 0.3 KB gzip. `_$…` is Lit's cross-version protocol and `__proto__`-like
+ * names are the language's, so only `_` + letter.
+ */
+export const MANGLED = /^_[a-zA-Z]/;
+/**
+ * Members the minifier must leave alone because some bundled module reaches them through a quoted name, which
+ * it does not rename (socket.io-client's socket.js: `this.io["_reconnecting"]`, `this.io["_destroy"]`).
+ * quotedNamesKeptWhole() fails the build on any other such name.
+ */
+export const QUOTED = ['_reconnecting', '_destroy'];
+
+/**
+ * Our own members that never leave the bundle, renamed too (compressAgain): a member of a class or interface in
+ * src/ keeps its name when anything outside the bundle may read or write it by that name, and is renamed
+ * otherwise (0.4 KB gzip). Kept:
+ *
+ * - names that the platform or a bundled package declares (TypeScript's DOM and ES libraries, the packages'
+ *   type declarations): whatever the bundle hands to them or gets from them, `getStats()` reports included;
+ * - names declared in EXTERNAL_SHAPES, our files whose types cross the bundle's edge: the wire protocol, the
+ *   element's API, its events and context, the ICE summary, what is kept in localStorage and IndexedDB;
+ * - names that any bundled module holds as a string (`obj["name"]`, `"name" in obj`, a key built from a list of
+ *   strings), found while bundling; the part built apart fails its build instead (it is built after the list).
+ *
+ * The bundle exports nothing (src/script-tag.ts), so nothing else reaches its objects by name. The package
+ * (dist/lib) is tsc's output and keeps every name.
+ */
+const EXTERNAL_SHAPES = [
+  'protocol/protocol',
+  'events',
+  'call-context',
+  'call-widget',
+  'core/ice-diagnostics',
+  'core/devices',
+  'core/local-media',
+  'core/session-options',
+  'core/rtc-stats',
+  'core/dtls-certificate',
+];
+const DECLARING_PACKAGES = ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit/context', 'socket.io-client', 'engine.io-client', 'socket.io-parser', '@socket.io/component-emitter', 'engine.io-parser', 'valibot'];
+
+/**
+ * The member names that classes, interfaces and type literals of `files` declare; with `keys`, object literals'
+ * keys too (the protocol's schemas are objects: `v.object({ resumed: v.boolean() })`).
+ */
+function declaredMembers(files: string[], keys = false): Set<string> {
+  const names = new Set<string>();
+  for (const file of files) {
+    const visit = (node: ts.Node): void => {
+      const named = node as ts.Node & { name?: ts.Node };
+      const member =
+        ts.isPropertyDeclaration(node) ||
+        ts.isMethodDeclaration(node) ||
+        ts.isGetAccessorDeclaration(node) ||
+        ts.isSetAccessorDeclaration(node) ||
+        ts.isPropertySignature(node) ||
+        ts.isMethodSignature(node) ||
+        (keys && (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)));
+      if (member && named.name && ts.isIdentifier(named.name)) names.add(named.name.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true));
+  }
+  return names;
+}
+
+const filesUnder = (dir: string, suffix: string): string[] =>
+  existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith(suffix)).map((name) => join(dir, name)) : [];
+
+/** The build's list of renamed members of ours: `names.internal`, filled by buildEnd, read by compressAgain. */
+export function internalMembersRenamed(names: NameCache): Plugin {
+  const src = fileURLToPath(new URL('../src/', import.meta.url));
+  const modules = fileURLToPath(new URL('../node_modules/', import.meta.url));
+  let kept = new Set<string>();
+  let strings = new Set<string>();
+  return {
+    name: 'call-widget:internal-members-renamed',
+    apply: 'build',
+    buildStart() {
+      const declared = declaredMembers(filesUnder(src, '.ts'));
+      kept = new Set([
+        ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
+        ...declaredMembers(DECLARING_PACKAGES.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
+        ...declaredMembers(EXTERNAL_SHAPES.map((name) => JSON.parse(ours(name)) as string)),
+        // The protocol's schemas are objects, whose keys are the wire's names.
+        ...declaredMembers([JSON.parse(ours('protocol/protocol')) as string], true),
+      ]);
+      names.internal = [...declared].filter((name) => !kept.has(name) && !name.startsWith('_'));
+      strings = new Set();
+    },
+    transform(code, id) {
+      const file = id.split('?')[0]!;
+      if (!/\.[cm]?[jt]s$/.test(file)) return null;
+      for (const match of code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)) strings.add(match[1]!);
+      return null;
+    },
+    buildEnd() {
+      names.internal = names.internal.filter((name) => !strings.has(name));
+    },
+  };
+}
+
+/** For a part built apart, after the list is made: a string that names a renamed member fails its build. */
+export function internalMembersUnquoted(names: NameCache): Plugin {
+  return {
+    name: 'call-widget:internal-members-unquoted',
+    apply: 'build',
+    transform(code, id) {
+      const hit = [...code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)].find((match) => names.internal.includes(match[1]!));
+      if (hit) this.error(`${id} holds "${hit[1]}" as a string, a member the bundle renames (internalMembersRenamed in build/member-names.ts)`);
+      return null;
+    },
+  };
+}
+
+/**
+ * Fails the build when a bundled module (ours or a package's) holds a string that is a mangled member's name,
+ * as in `obj["_name"]`, `"_name" in obj`, `{ "_name": 1 }` or `const key = "_name"`: the minifier renames
+ * `obj._name` and leaves the string, so the two no longer meet, silently. Such a name goes into QUOTED, or the
+ * code reads it as `obj._name`. It also warns about a QUOTED name nothing reads by a string any more (not in a
+ * part built apart, which holds only some of the packages).
+ * test/server/mangle-props.test.ts shows it failing.
+ */
+export function quotedNamesKeptWhole({ warnStale = true } = {}): Plugin {
+  const found: string[] = [];
+  const quoted = new Set<string>();
+  return {
+    name: 'call-widget:quoted-names-kept-whole',
+    apply: 'build',
+    // Before TypeScript is stripped, so that lines are the source's.
+    enforce: 'pre',
+    buildStart() {
+      found.length = 0;
+      quoted.clear();
+    },
+    transform(code, id) {
+      if (!/\.[cm]?[jt]s$/.test(id.split('?')[0]!) || !code.includes('_')) return null;
+      const lineOf = (offset: number) => code.slice(0, offset).split('\n').length;
+      // Types, not values: nothing at run time reads by a name in them.
+      const types: { start: number; end: number }[] = [];
+      const type = (node: { start: number; end: number }) => void types.push(node);
+      const check = (name: string, offset: number) => {
+        if (!MANGLED.test(name) || !/^[\w$]+$/.test(name)) return;
+        if (types.some(({ start, end }) => start <= offset && offset < end)) return;
+        if (QUOTED.includes(name)) quoted.add(name);
+        else found.push(`${id}:${lineOf(offset)}: "${name}"`);
+      };
+      new Visitor({
+        Literal: (node) => void (typeof node.value === 'string' && check(node.value, node.start)),
+        TemplateLiteral: (node) => void (node.expressions.length === 0 && check(node.quasis[0]!.value.cooked ?? '', node.start)),
+        TSTypeAnnotation: type,
+        TSTypeAliasDeclaration: type,
+        TSInterfaceDeclaration: type,
+        TSTypeParameterInstantiation: type,
+      }).visit(parseSync(id.split('?')[0]!, code).program);
+      return null;
+    },
+    buildEnd(error) {
+      if (error) return;
+      if (found.length > 0) {
+        this.error(
+          `a quoted name of a member the minifier renames (MANGLED in build/member-names.ts); read it as \`obj._name\`, or add it to QUOTED:\n  ${found.join('\n  ')}`,
+        );
+      }
+      const stale = QUOTED.filter((name) => !quoted.has(name));
+      if (warnStale && stale.length > 0) this.warn(`QUOTED in build/member-names.ts: nothing bundled reads ${stale.join(', ')} by a quoted name any more`);
+    },
+  };
+}
+
+/**
+ * terser's name cache (its `props` map), shared by every output of one build, and our members it renames
+ * (internalMembersRenamed).
+ */
+export interface NameCache {
+  cache: Record<string, unknown>;
+  internal: string[];
+}
