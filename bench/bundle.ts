@@ -78,7 +78,7 @@ function newestMtime(path: string): number {
  * Only the vite step of `npm run build`: the type declarations and the manifest do not change the bundle.
  */
 function ensureBuilt(): boolean {
-  const inputs = ['src', 'vite.config.ts', 'package-lock.json'].map((p) => join(ROOT, p)).filter(existsSync);
+  const inputs = ['src', 'build', 'vite.config.ts', 'package-lock.json'].map((p) => join(ROOT, p)).filter(existsSync);
   if (existsSync(DIST) && statSync(DIST).mtimeMs >= Math.max(...inputs.map(newestMtime))) return false;
   try {
     execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
@@ -232,7 +232,7 @@ export async function run(_options: BenchOptions): Promise<BenchSection> {
   const distMap = existsSync(`${DIST}.map`) ? { code: dist.toString(), map: loadMap(readFileSync(`${DIST}.map`, 'utf8'), dirname(DIST)) } : null;
 
   const [widget, peerjs, socketio, both] = await Promise.all([
-    // The widget with vite.config.ts's socket.io-parser stand-in, so the breakdown has the parser dist has.
+    // The widget with the build's socket.io-parser stand-in (build/stand-ins.ts), so the breakdown has the parser dist has.
     bundle({ file: 'src/script-tag.ts' }, { 'socket.io-parser': './src/transport/socket-io-text-parser.ts' }),
     bundle({ code: `export { Peer } from 'peerjs';` }),
     bundle({ code: `export { io } from 'socket.io-client';` }),
