@@ -48,6 +48,9 @@ export default defineConfig({
     emptyOutDir: false,
     sourcemap: true,
     rolldownOptions: {
+      // The build's own plugins take most of its few seconds by design (the type checker's walk of the element's
+      // surface, terser): no warning about it on every build.
+      checks: { bundlerTimings: false },
       treeshake: {
         // Modules whose only top-level side effects serve exports the widget does not use; marked free of them,
         // what of them is unused drops out like any unused code.

@@ -26,30 +26,23 @@ export const QUOTED = ['_reconnecting', '_destroy'];
 /**
  * Our own members that never leave the bundle, renamed too (compressAgain): a member of a class or interface in
  * src/ keeps its name when anything outside the bundle may read or write it by that name, and is renamed
- * otherwise (0.4 KB gzip). Kept:
+ * otherwise (0.6 KB gzip). Kept:
  *
  * - names that the platform or a bundled package declares (TypeScript's DOM and ES libraries, the packages'
  *   type declarations): whatever the bundle hands to them or gets from them, `getStats()` reports included;
- * - names declared in EXTERNAL_SHAPES, our files whose types cross the bundle's edge: the wire protocol, the
- *   element's API, its events and context, the ICE summary, what is kept in localStorage and IndexedDB;
+ * - the names of the element's public surface (PUBLIC_TYPES) and of every type reachable from it, wherever
+ *   that type is declared (an event's detail may be a type of the core): found by the type checker;
+ * - names declared in EXTERNAL_SHAPES, our files whose data crosses the bundle's edge without going through
+ *   the element: the wire protocol, the browser's statistics reports, what is kept in localStorage;
  * - names that any bundled module holds as a string (`obj["name"]`, `"name" in obj`, a key built from a list of
  *   strings), found while bundling; the part built apart fails its build instead (it is built after the list).
  *
  * The bundle exports nothing (src/script-tag.ts), so nothing else reaches its objects by name. The package
  * (dist/lib) is tsc's output and keeps every name.
  */
-const EXTERNAL_SHAPES = [
-  'protocol/protocol',
-  'events',
-  'call-context',
-  'call-widget',
-  'core/ice-diagnostics',
-  'core/devices',
-  'core/local-media',
-  'core/session-options',
-  'core/rtc-stats',
-  'core/dtls-certificate',
-];
+const EXTERNAL_SHAPES = ['protocol/protocol', 'core/rtc-stats', 'core/devices'];
+/** The files whose exports make the element's surface: the element itself, its events, its context. */
+const PUBLIC_TYPES = ['call-widget', 'events', 'call-context'];
 const DECLARING_PACKAGES = ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit/context', 'socket.io-client', 'engine.io-client', 'socket.io-parser', '@socket.io/component-emitter', 'engine.io-parser', 'valibot'];
 
 /**
@@ -77,6 +70,74 @@ function declaredMembers(files: string[], keys = false): Set<string> {
   return names;
 }
 
+/**
+ * Every property name of the exports of `files` (for a class, its instances' public members) and of the types
+ * reachable from them: their properties' types, functions' parameters and results, type arguments, union
+ * members. Types declared outside src/ (the DOM's, Lit's) are not walked: their names are kept anyway.
+ */
+function publicSurface(files: string[], src: string): Set<string> {
+  const program = ts.createProgram(files, {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    experimentalDecorators: true,
+    useDefineForClassFields: false,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: [],
+  });
+  const checker = program.getTypeChecker();
+  const names = new Set<string>();
+  const seen = new Set<ts.Type>();
+  const ours = (declaration: ts.Node | undefined) => !!declaration && declaration.getSourceFile().fileName.startsWith(src.replaceAll('\\', '/'));
+  const hidden = (declaration: ts.Declaration) => (ts.getCombinedModifierFlags(declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0;
+  const walk = (type: ts.Type): void => {
+    if (seen.has(type)) return;
+    seen.add(type);
+    if (type.isUnionOrIntersection()) return type.types.forEach(walk);
+    const symbol = type.aliasSymbol ?? type.getSymbol();
+    if (symbol && !symbol.declarations?.some(ours) && !(type.flags & ts.TypeFlags.Object && (type as ts.ObjectType).objectFlags & ts.ObjectFlags.Anonymous)) {
+      // A type of the platform or a package (MediaStream, Promise, Array): only its type arguments can be ours.
+      if (type.flags & ts.TypeFlags.Object) checker.getTypeArguments(type as ts.TypeReference).forEach(walk);
+      return;
+    }
+    for (const property of type.getProperties()) {
+      const declaration = property.valueDeclaration ?? property.declarations?.[0];
+      if (!declaration || hidden(declaration) || property.name.startsWith('#')) continue;
+      names.add(property.name);
+      walk(checker.getTypeOfSymbolAtLocation(property, declaration));
+    }
+    for (const signature of [...type.getCallSignatures(), ...type.getConstructSignatures()]) {
+      for (const parameter of signature.getParameters()) walk(checker.getTypeOfSymbolAtLocation(parameter, parameter.valueDeclaration!));
+      walk(signature.getReturnType());
+    }
+    if (type.flags & ts.TypeFlags.Object && (type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) checker.getTypeArguments(type as ts.TypeReference).forEach(walk);
+  };
+  for (const file of files) {
+    const module = checker.getSymbolAtLocation(program.getSourceFile(file)!);
+    for (const exported of module ? checker.getExportsOfModule(module) : []) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      const declaration = symbol.declarations?.[0];
+      if (!declaration) continue;
+      walk(checker.getDeclaredTypeOfSymbol(symbol));
+      walk(checker.getTypeOfSymbolAtLocation(symbol, declaration));
+    }
+  }
+  return names;
+}
+
+/** What TypeScript's libraries and the bundled packages declare: read once per process (tests build many times). */
+let platformAndPackage: Set<string> | undefined;
+function platformAndPackageMembers(modules: string): Set<string> {
+  platformAndPackage ??= new Set([
+    ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
+    ...declaredMembers(DECLARING_PACKAGES.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
+  ]);
+  return platformAndPackage;
+}
+
 const filesUnder = (dir: string, suffix: string): string[] =>
   existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith(suffix)).map((name) => join(dir, name)) : [];
 
@@ -92,9 +153,9 @@ export function internalMembersRenamed(names: NameCache): Plugin {
     buildStart() {
       const declared = declaredMembers(filesUnder(src, '.ts'));
       kept = new Set([
-        ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
-        ...declaredMembers(DECLARING_PACKAGES.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
+        ...platformAndPackageMembers(modules),
         ...declaredMembers(EXTERNAL_SHAPES.map((name) => JSON.parse(ours(name)) as string)),
+        ...publicSurface(PUBLIC_TYPES.map((name) => JSON.parse(ours(name)) as string), src),
         // The protocol's schemas are objects, whose keys are the wire's names.
         ...declaredMembers([JSON.parse(ours('protocol/protocol')) as string], true),
       ]);
