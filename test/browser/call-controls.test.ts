@@ -1,8 +1,9 @@
 /**
  * Device selection and in-call controls on the real stack: two <call-widget>s, a real signaling server, real
- * RTCPeerConnections, the browsers' fake camera and microphone. Chromium lists two fake cameras (green
- * `fake_device_0`, grey `fake_device_1`: see test/support/chromium.mjs), so a switch shows in the frames the
- * peer decodes. Firefox has one fake camera and delivers no dispatched `ended`: the switch and unplug cases
+ * RTCPeerConnections, the browsers' fake camera and microphone. Chromium lists three fake cameras, two of them
+ * usable (`fake_device_0` and `fake_device_2`: see test/support/chromium.mjs), and a switch between them shows
+ * in what the peer decodes (the switch test also opens a grey canvas for one of them, so that the picture
+ * changes too). Firefox has one fake camera and delivers no dispatched `ended`: the switch and unplug cases
  * run in Chromium only.
  */
 import { expect } from '@open-wc/testing';
@@ -75,7 +76,7 @@ async function mediaSource(el: CallWidget): Promise<{ trackIdentifier?: string; 
 
 const sender = (el: CallWidget, kind: string) => el.peerConnection!.getTransceivers().find((t) => t.receiver.track.kind === kind)!.sender;
 
-/** The colour in the middle-left of the peer's remote video: fake_device_0 paints green, fake_device_1 grey. */
+/** The colour in the middle-left of the peer's remote video: Chromium's fake cameras paint green, the test's canvas grey. */
 function remoteColour(el: CallWidget): 'green' | 'grey' | 'none' {
   const video = part(el, 'remote-video') as HTMLVideoElement;
   if (!video.videoWidth) return 'none';

@@ -24,8 +24,8 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   // Three fake cameras and three microphones, for switching devices. fake_device_0 (I420) and fake_device_2
-  // (MJPEG) both paint green; fake_device_1 is a Y16 depth camera, and sending it over WebRTC crashes
-  // Chromium 156: tests never pick it.
+  // (MJPEG) paint the same green picture, with corner squares of different colours; fake_device_1 is a Y16
+  // depth camera, and sending it over WebRTC crashes Chromium 156: tests never pick it.
   '--use-fake-device-for-media-stream=device-count=3',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
