@@ -159,6 +159,18 @@ export const report = (h: Host) =>
 /** The events the page recorded (state changes, errors, reconnect attempts), with their time. */
 export const events = (h: Host) => h.page.evaluate('window.events') as Promise<Array<Record<string, any>>>;
 
+/**
+ * Waits until the widget has been in `state`, however briefly: read from its recorded state changes, which a
+ * state that lasts less than a poll of the live attribute (an ICE restart that succeeds at once) still leaves.
+ */
+export async function passedThrough(h: Host, state: string, timeout: number): Promise<void> {
+  await h.page.waitForFunction(
+    (wanted) => (window as unknown as { events: Array<{ type: string; state?: string }> }).events.some((e) => e.type === 'call-state-change' && e.state === wanted),
+    state,
+    { timeout },
+  );
+}
+
 /** Waits for one of `states`; returns which, with the widget's path and diagnostics. */
 export async function settle(h: Host, states: string[], timeout: number): Promise<WidgetReport> {
   await Promise.any(states.map((s) => widgetState(h, s, timeout)));
