@@ -54,6 +54,19 @@ interface Queued {
 /** One network hop. */
 const hop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/**
+ * Runs `deliveries` one hop apart, in the order they were handed in, as one connection (a WebSocket) delivers
+ * them. Separate `hop()`s would not keep that order: browsers clamp a timer set from deeply nested timers to
+ * 4 ms, so a message sent from such a callback could arrive after one sent later from a fresh task (an offer
+ * overtaking its invite, which the callee then drops as belonging to no call).
+ */
+class InOrder {
+  #last: Promise<void> = Promise.resolve();
+  run(delivery: () => void): void {
+    this.#last = this.#last.then(hop).then(delivery);
+  }
+}
+
 export class FakeRoomHub {
   readonly #rooms = new Map<string, Member[]>();
   readonly #links = new Map<string, FakeLink>();
@@ -110,10 +123,10 @@ export class FakeRoomHub {
         returning.resumeToken = this.#token(returning.id);
         const peer = this.#peerOf(returning);
         // After the ack, as the real server does: the client knows it resumed before the kept messages come.
-        void hop().then(() => {
+        link.inbound.run(() => {
           for (const message of kept) link.receive(message);
-          if (peer && !peer.away) peer.link.receive({ event: 'peer-resumed', payload: { peerId: returning.id, replaced: false } });
         });
+        if (peer && !peer.away) peer.link.inbound.run(() => peer.link.receive({ event: 'peer-resumed', payload: { peerId: returning.id, replaced: false } }));
         return { id: returning.id, peer: peer && describe(peer), polite: returning.polite, resumeToken: returning.resumeToken, resumed: true };
       }
       // A token that brings nobody back: joined as a newcomer (docs/PROTOCOL.md, "Resume").
@@ -179,7 +192,7 @@ export class FakeRoomHub {
   #deliver(to: Member, message: ServerMessage): void {
     if (to.away) return void to.away.push(message);
     const link = to.link;
-    void hop().then(() => (to.away ? to.away.push(message) : link.receive(message)));
+    link.inbound.run(() => (to.away ? to.away.push(message) : link.receive(message)));
   }
 
   #token(id: string): string {
@@ -204,6 +217,8 @@ export class FakeLink implements SignalingPort {
   #outbox: Queued[] = [];
   /** Every message this link handed to its session. */
   readonly received: ServerMessage[] = [];
+  /** What the hub sends this link, delivered in order. */
+  readonly inbound = new InOrder();
 
   constructor(hub: FakeRoomHub, name: string, options: SignalingClientOptions) {
     this.#hub = hub;
