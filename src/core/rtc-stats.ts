@@ -7,8 +7,25 @@ export interface RtcStat {
   type: string;
   kind?: string;
   packetsReceived?: number;
+  packetsLost?: number;
+  /** Seconds (RTP interarrival jitter). */
+  jitter?: number;
+  concealedSamples?: number;
+  totalSamplesReceived?: number;
   framesDecoded?: number;
+  framesDropped?: number;
+  /** Seconds. */
+  totalFreezesDuration?: number;
+  frameWidth?: number;
+  frameHeight?: number;
   bytesReceived?: number;
+  bytesSent?: number;
+  qualityLimitationReason?: string;
+  /** Seconds: the candidate pair's, and `remote-inbound-rtp`'s. */
+  currentRoundTripTime?: number;
+  roundTripTime?: number;
+  /** Bits per second (candidate pair). */
+  availableOutgoingBitrate?: number;
   selectedCandidatePairId?: string;
   nominated?: boolean;
   state?: string;

@@ -1,0 +1,96 @@
+/**
+ * One window of a connection's statistics: two `getStats()` snapshots reduced to what changed between them, the
+ * figures call quality is scored from (src/core/call-quality.ts). Pure: the snapshots are the sampler's.
+ */
+import type { AudioFigures, VideoFigures } from './call-quality.js';
+import type { RtcStat } from './rtc-stats.js';
+
+export interface StatsWindow {
+  seconds: number;
+  /** Inbound audio: packets received and lost in the window, jitter now (ms), samples concealed; null if none. */
+  audio: { packetsReceived: number; packetsLost: number; jitterMs: number; concealedSamples: number; totalSamples: number } | null;
+  /** Inbound video in the window; null if none. */
+  video: { framesDecoded: number; framesDropped: number; freezeSeconds: number; frameWidth: number | null; frameHeight: number | null } | null;
+  /** Round trip of the selected candidate pair (else of `remote-inbound-rtp`), ms; null if unknown. */
+  rttMs: number | null;
+  /** What the sender may send (`availableOutgoingBitrate`), and sends (outbound bytes in the window), bits/s. */
+  availableBitrate: number | null;
+  sentBitrate: number;
+  /** Why the outbound video is held back (`qualityLimitationReason`: `cpu`, `bandwidth`), or null for none. */
+  limitation: string | null;
+}
+
+const inbound = (stats: ReadonlyMap<string, RtcStat>, kind: string) =>
+  [...stats.values()].filter((s) => s.type === 'inbound-rtp' && s.kind === kind);
+const sum = (reports: RtcStat[], field: keyof RtcStat) => reports.reduce((total, s) => total + ((s[field] as number | undefined) ?? 0), 0);
+/** A counter's growth; a counter that went down (a new connection, a new SSRC) counts from zero. */
+const growth = (now: number, before: number) => (now >= before ? now - before : now);
+
+function selectedPair(stats: ReadonlyMap<string, RtcStat>): RtcStat | undefined {
+  const all = [...stats.values()];
+  const transport = all.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+  return (transport && stats.get(transport.selectedCandidatePairId!)) ?? all.find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+}
+
+export function statsWindow(before: ReadonlyMap<string, RtcStat> | null, now: ReadonlyMap<string, RtcStat>, seconds: number): StatsWindow {
+  const previous = before ?? new Map<string, RtcStat>();
+  const audioNow = inbound(now, 'audio');
+  const videoNow = inbound(now, 'video');
+  const audioBefore = inbound(previous, 'audio');
+  const videoBefore = inbound(previous, 'video');
+  const delta = (field: keyof RtcStat, nowReports: RtcStat[], beforeReports: RtcStat[]) => growth(sum(nowReports, field), sum(beforeReports, field));
+
+  const pair = selectedPair(now);
+  const remoteInbound = [...now.values()].find((s) => s.type === 'remote-inbound-rtp' && s.roundTripTime !== undefined);
+  const rttSeconds = pair?.currentRoundTripTime ?? remoteInbound?.roundTripTime;
+  const outbound = (stats: ReadonlyMap<string, RtcStat>) => [...stats.values()].filter((s) => s.type === 'outbound-rtp');
+  const video = videoNow[0];
+  const limitation = outbound(now).find((s) => s.kind === 'video')?.qualityLimitationReason;
+
+  return {
+    seconds,
+    audio: audioNow.length
+      ? {
+          packetsReceived: delta('packetsReceived', audioNow, audioBefore),
+          packetsLost: Math.max(0, delta('packetsLost', audioNow, audioBefore)),
+          jitterMs: Math.max(...audioNow.map((s) => (s.jitter ?? 0) * 1000)),
+          concealedSamples: delta('concealedSamples', audioNow, audioBefore),
+          totalSamples: delta('totalSamplesReceived', audioNow, audioBefore),
+        }
+      : null,
+    video: videoNow.length
+      ? {
+          framesDecoded: delta('framesDecoded', videoNow, videoBefore),
+          framesDropped: delta('framesDropped', videoNow, videoBefore),
+          freezeSeconds: delta('totalFreezesDuration', videoNow, videoBefore),
+          frameWidth: video?.frameWidth ?? null,
+          frameHeight: video?.frameHeight ?? null,
+        }
+      : null,
+    rttMs: rttSeconds === undefined ? null : rttSeconds * 1000,
+    availableBitrate: pair?.availableOutgoingBitrate ?? null,
+    sentBitrate: seconds > 0 ? (growth(sum(outbound(now), 'bytesSent'), sum(outbound(previous), 'bytesSent')) * 8) / seconds : 0,
+    limitation: limitation && limitation !== 'none' ? limitation : null,
+  };
+}
+
+/** The audio score's figures of a window: loss as a share of the packets expected in it. */
+export function audioFigures(window: StatsWindow): AudioFigures | null {
+  if (!window.audio) return null;
+  const { packetsReceived, packetsLost, jitterMs } = window.audio;
+  const expected = packetsReceived + packetsLost;
+  return { rttMs: window.rttMs, jitterMs, lossPercent: expected > 0 ? (100 * packetsLost) / expected : 0 };
+}
+
+/** The video score's figures of a window; `sentPixels` is what the far side says it sends, when it says. */
+export function videoFigures(window: StatsWindow, sentPixels: number | null): VideoFigures | null {
+  if (!window.video) return null;
+  const { framesDecoded, freezeSeconds, frameWidth, frameHeight } = window.video;
+  return {
+    windowSeconds: window.seconds,
+    freezeSeconds,
+    framesPerSecond: window.seconds > 0 ? framesDecoded / window.seconds : 0,
+    receivedPixels: frameWidth && frameHeight ? frameWidth * frameHeight : null,
+    sentPixels,
+  };
+}
