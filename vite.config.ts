@@ -2,7 +2,7 @@ import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
 import { defineConfig } from 'vite';
 import { unusedMembersLeftOut } from './build/left-out.js';
 import { internalMembersRenamed, quotedNamesKeptWhole, type NameCache } from './build/member-names.js';
-import { BANNER, builtApart, OWN_BANNER, selfContainedChunks } from './build/on-demand.js';
+import { BANNER, builtApart, OWN_BANNER, OXC_MINIFY, selfContainedChunks } from './build/on-demand.js';
 import {
   onlyTheTransportsUsed,
   platformUriParser,
@@ -61,16 +61,10 @@ export default defineConfig({
         chunkFileNames: 'call-widget-[name].js',
         // Library mode leaves ES output unminified (whitespace, names) by default; this file ships to every
         // visitor as is, so the bundler's own minifier is switched on for it.
-        minify: {
-          compress: true,
-          mangle: true,
-          codegen: true,
-          // Members named `_likeThis` are renamed by terser, across chunks (compressAgain).
-        },
-        // No comments but the `@__PURE__` / `@__NO_SIDE_EFFECTS__` annotations, for terser (compressAgain), which
-        // runs before the bundler's minifier and drops what they mark as unused (schemas the client does not
-        // read, src/protocol/protocol.ts); terser leaves them out of its output (0.2 KB gzip). There are no
-        // license comments to keep: none survive minification anyway.
+        minify: OXC_MINIFY,
+        // No comments: annotations (`@__PURE__`) only help a bundler drop unused code, and this file is not bundled
+        // again (0.2 KB gzip); there are no licence comments to keep, as none survive minification (the banner
+        // below names them). `_likeThis` members are renamed by terser, across chunks (build/terser-pass.ts).
         comments: false,
         postBanner: (chunk) => (chunk.isEntry ? BANNER : OWN_BANNER),
       },

@@ -1,4 +1,4 @@
-/** Members of the bundled packages' classes that the widget never reaches, left out of the bundle. */
+/** What the build leaves out of the bundled packages' classes. */
 import MagicString from 'magic-string';
 import { parseSync, Visitor, type Plugin } from 'vite';
 
@@ -8,8 +8,8 @@ import { parseSync, Visitor, type Plugin } from 'vite';
  *
  * - socket.io-client's `Socket`: the catch-all listeners (`onAny`, `onAnyOutgoing` and their kin) and the
  *   `volatile` and `compress` flags. The widget listens by event name, never sends volatile packets and leaves
- *   compression to the default. What is left of the
- *   catch-alls (the lists they would fill, always empty) runs as before. And the queue of packets to retry
+ *   compression to the default. What is left of the catch-alls (the lists they would fill, always empty) runs
+ *   as before. And the queue of packets to retry
  *   (`_addToQueue`, `_drainQueue`), which only the `retries` option fills: the widget resends what matters
  *   itself, across reconnects (src/core/signaling-client.ts); their bodies go, the calls stay.
  * - engine.io-client's `Socket`: the probe that upgrades a long-polling connection to WebSocket (`_probe`).

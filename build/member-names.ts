@@ -2,12 +2,12 @@
  * Which members the minifier renames (terser, build/terser-pass.ts): the packages' `_likeThis` ones, and ours
  * that never leave the bundle; and the checks that keep a renamed member from being read by its old name.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parseSync, Visitor, type Plugin } from 'vite';
-import { ours } from './stand-ins.js';
+import { sourceFile } from './stand-ins.js';
 
 /**
  * Internal members renamed across the whole bundle and its chunks like local names (build/terser-pass.ts):
@@ -32,15 +32,18 @@ export const QUOTED = ['_reconnecting', '_destroy'];
  *   type declarations): whatever the bundle hands to them or gets from them, `getStats()` reports included;
  * - the names of the element's public surface (PUBLIC_TYPES) and of every type reachable from it, wherever
  *   that type is declared (an event's detail may be a type of the core): found by the type checker;
- * - names declared in EXTERNAL_SHAPES, our files whose data crosses the bundle's edge without going through
- *   the element: the wire protocol, the browser's statistics reports, what is kept in localStorage;
+ * - names declared in the wire protocol (WIRE, its schemas' keys too) and in EXTERNAL_SHAPES, our files whose
+ *   data crosses the bundle's edge without going through the element: the browser's statistics reports, what
+ *   is kept in localStorage;
  * - names that any bundled module holds as a string (`obj["name"]`, `"name" in obj`, a key built from a list of
  *   strings), found while bundling; the part built apart fails its build instead (it is built after the list).
  *
  * The bundle exports nothing (src/script-tag.ts), so nothing else reaches its objects by name. The package
  * (dist/lib) is tsc's output and keeps every name.
  */
-const EXTERNAL_SHAPES = ['protocol/protocol', 'core/rtc-stats', 'core/devices'];
+const EXTERNAL_SHAPES = ['core/rtc-stats', 'core/devices'];
+/** The wire protocol: its schemas are objects, whose keys are the wire's names. */
+const WIRE = 'protocol/protocol';
 /** The files whose exports make the element's surface: the element itself, its events, its context. */
 const PUBLIC_TYPES = ['call-widget', 'events', 'call-context'];
 const DECLARING_PACKAGES = ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit/context', 'socket.io-client', 'engine.io-client', 'socket.io-parser', '@socket.io/component-emitter', 'engine.io-parser', 'valibot'];
@@ -141,31 +144,43 @@ function platformAndPackageMembers(modules: string): Set<string> {
 const filesUnder = (dir: string, suffix: string): string[] =>
   existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith(suffix)).map((name) => join(dir, name)) : [];
 
+/** The words that `code` holds between quotes: names it may reach members by. */
+const quotedWords = (code: string): string[] => [...code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)].map((match) => match[1]!);
+
+/**
+ * Our members that may be renamed as far as src/ tells (before the strings of the bundled modules are known):
+ * computed again only when a file of src/ changed, as tests build many times in one process.
+ */
+let candidates: { key: string; names: string[] } | undefined;
+function renamableMembers(src: string, modules: string): string[] {
+  const files = filesUnder(src, '.ts');
+  const key = files.map((file) => `${file}:${statSync(file).mtimeMs}`).join('\n');
+  if (candidates?.key !== key) {
+    const kept = new Set([
+      ...platformAndPackageMembers(modules),
+      ...declaredMembers(EXTERNAL_SHAPES.map(sourceFile)),
+      ...declaredMembers([sourceFile(WIRE)], true),
+      ...publicSurface(PUBLIC_TYPES.map(sourceFile), src),
+    ]);
+    candidates = { key, names: [...declaredMembers(files)].filter((name) => !kept.has(name) && !name.startsWith('_')) };
+  }
+  return candidates.names;
+}
+
 /** The build's list of renamed members of ours: `names.internal`, filled by buildEnd, read by compressAgain. */
 export function internalMembersRenamed(names: NameCache): Plugin {
   const src = fileURLToPath(new URL('../src/', import.meta.url));
   const modules = fileURLToPath(new URL('../node_modules/', import.meta.url));
-  let kept = new Set<string>();
-  let strings = new Set<string>();
+  const strings = new Set<string>();
   return {
     name: 'call-widget:internal-members-renamed',
     apply: 'build',
     buildStart() {
-      const declared = declaredMembers(filesUnder(src, '.ts'));
-      kept = new Set([
-        ...platformAndPackageMembers(modules),
-        ...declaredMembers(EXTERNAL_SHAPES.map((name) => JSON.parse(ours(name)) as string)),
-        ...publicSurface(PUBLIC_TYPES.map((name) => JSON.parse(ours(name)) as string), src),
-        // The protocol's schemas are objects, whose keys are the wire's names.
-        ...declaredMembers([JSON.parse(ours('protocol/protocol')) as string], true),
-      ]);
-      names.internal = [...declared].filter((name) => !kept.has(name) && !name.startsWith('_'));
-      strings = new Set();
+      names.internal = renamableMembers(src, modules);
+      strings.clear();
     },
     transform(code, id) {
-      const file = id.split('?')[0]!;
-      if (!/\.[cm]?[jt]s$/.test(file)) return null;
-      for (const match of code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)) strings.add(match[1]!);
+      if (/\.[cm]?[jt]s$/.test(id.split('?')[0]!)) for (const word of quotedWords(code)) strings.add(word);
       return null;
     },
     buildEnd() {
@@ -180,8 +195,8 @@ export function internalMembersUnquoted(names: NameCache): Plugin {
     name: 'call-widget:internal-members-unquoted',
     apply: 'build',
     transform(code, id) {
-      const hit = [...code.matchAll(/["'`]([A-Za-z_$][\w$]*)["'`]/g)].find((match) => names.internal.includes(match[1]!));
-      if (hit) this.error(`${id} holds "${hit[1]}" as a string, a member the bundle renames (internalMembersRenamed in build/member-names.ts)`);
+      const hit = quotedWords(code).find((word) => names.internal.includes(word));
+      if (hit) this.error(`${id} holds "${hit}" as a string, a member the bundle renames (internalMembersRenamed in build/member-names.ts)`);
       return null;
     },
   };

@@ -1,7 +1,7 @@
 /** The parts of the widget loaded on demand, beside the bundle, and the licence line of each file. */
 import { build, type Plugin } from 'vite';
 import { internalMembersUnquoted, quotedNamesKeptWhole, type NameCache } from './member-names.js';
-import { ours, textOnlyEngineIoPackets } from './stand-ins.js';
+import { sourceFile, textOnlyEngineIoPackets } from './stand-ins.js';
 import { compressAgain } from './terser-pass.js';
 
 /**
@@ -14,7 +14,7 @@ import { compressAgain } from './terser-pass.js';
 const BUILT_APART: Record<string, string> = { 'transport/long-polling': 'call-widget-long-polling.js' };
 
 export function builtApart(names: NameCache): Plugin {
-  const files = new Map(Object.entries(BUILT_APART).map(([name, file]) => [JSON.parse(ours(name)) as string, file]));
+  const files = new Map(Object.entries(BUILT_APART).map(([name, file]) => [sourceFile(name), file]));
   return {
     name: 'call-widget:built-apart',
     apply: 'build',
@@ -43,14 +43,15 @@ export function builtApart(names: NameCache): Plugin {
               // Only the exports are wanted: a package module's top-level work (engine.io's `offline` listener)
               // is the bundle's to do.
               treeshake: { moduleSideEffects: (id) => !id.includes('node_modules') },
-              output: { minify: { compress: true, mangle: true, codegen: true }, comments: false, postBanner: POLLING_BANNER },
+              output: { minify: OXC_MINIFY, comments: false, postBanner: POLLING_BANNER },
             },
           },
         });
         const chunks = [output].flat().flatMap((result) => ('output' in result ? result.output : []));
         for (const chunk of chunks) {
-          if (chunk.type === 'chunk') this.emitFile({ type: 'asset', fileName: chunk.fileName, source: chunk.code });
-          if (chunk.type === 'chunk' && chunk.map) this.emitFile({ type: 'asset', fileName: `${chunk.fileName}.map`, source: chunk.map.toString() });
+          if (chunk.type !== 'chunk') continue;
+          this.emitFile({ type: 'asset', fileName: chunk.fileName, source: chunk.code });
+          if (chunk.map) this.emitFile({ type: 'asset', fileName: `${chunk.fileName}.map`, source: chunk.map.toString() });
         }
       }
     },
@@ -78,6 +79,9 @@ export function selfContainedChunks(): Plugin {
     },
   };
 }
+
+/** The bundler's own minifier, for the bundle and the parts built apart alike. */
+export const OXC_MINIFY = { compress: true, mangle: true, codegen: true };
 
 /**
  * Minifying drops the licence comments of what is bundled; their licences ask for the notice to travel with the

@@ -84,8 +84,10 @@ export function valibotSubset(): Plugin {
   return standIn('valibot-subset', valibot, 1, () => `export * from ${ours('protocol/valibot-subset')};`);
 }
 
-/** The path of one of our stand-ins, as a string literal for generated code. */
-export const ours = (name: string) => JSON.stringify(fileURLToPath(new URL(`../src/${name}.ts`, import.meta.url)));
+/** The path of one of our modules (`name` under src/, without `.ts`). */
+export const sourceFile = (name: string): string => fileURLToPath(new URL(`../src/${name}.ts`, import.meta.url));
+/** The same, as a string literal for generated code. */
+export const ours = (name: string): string => JSON.stringify(sourceFile(name));
 
 /**
  * Serves a module of ours in place of `count` modules of a package whose resolved ids match `original`. The

@@ -3,6 +3,9 @@ import { minify as terser } from 'terser';
 import type { Plugin } from 'vite';
 import { MANGLED, QUOTED, type NameCache } from './member-names.js';
 
+/** The members terser renames: the `_likeThis` ones and ours that never leave the bundle. */
+const renamed = (names: NameCache) => new RegExp(`${MANGLED.source}|^(${names.internal.join('|') || '(?!)'})$`);
+
 /**
  * terser over each chunk once the bundler's own minifier (oxc) is done (`generateBundle`), for two things:
  *
@@ -16,8 +19,6 @@ import { MANGLED, QUOTED, type NameCache } from './member-names.js';
  *
  * terser composes its source map with the chunk's, so dist's map still points at src/.
  */
-/** The members terser renames: the `_likeThis` ones and ours that never leave the bundle. */
-const renamed = (names: NameCache) => new RegExp(`${MANGLED.source}|^(${names.internal.join('|') || '(?!)'})$`);
 
 export function compressAgain(names: NameCache): Plugin {
   return {

@@ -4,7 +4,7 @@
  * statistics and `icecandidateerror` events.
  */
 
-import { statsById, type RtcStat } from './rtc-stats.js';
+import { selectedPair, statsById, type RtcStat } from './rtc-stats.js';
 
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 export type TransportProtocol = 'udp' | 'tcp' | 'tls';
@@ -56,12 +56,7 @@ export class IceDiagnostics {
   /** The selected candidate pair as a path, or null if there is none (yet). */
   async path(): Promise<CallPath | null> {
     const stats = statsById(await this.#pc.getStats());
-    const all = [...stats.values()];
-    const selected = all.find((report) => report.type === 'transport' && report.selectedCandidatePairId);
-    // Not every browser fills `selectedCandidatePairId`; a nominated, succeeded pair is the same thing.
-    const pair =
-      (selected && stats.get(selected.selectedCandidatePairId!)) ??
-      all.find((report) => report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded');
+    const pair = selectedPair(stats);
     const local = pair?.localCandidateId ? stats.get(pair.localCandidateId) : undefined;
     const remote = pair?.remoteCandidateId ? stats.get(pair.remoteCandidateId) : undefined;
     if (!local?.candidateType || !remote?.candidateType) return null;

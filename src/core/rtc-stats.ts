@@ -44,3 +44,13 @@ export function statsById(report: RTCStatsReport): Map<string, RtcStat> {
   report.forEach((entry: RtcStat) => byId.set(entry.id, entry));
   return byId;
 }
+
+/**
+ * The candidate pair in use: the transport's `selectedCandidatePairId`, or, where a browser does not fill it, the
+ * nominated pair that succeeded (the same thing).
+ */
+export function selectedPair(stats: ReadonlyMap<string, RtcStat>): RtcStat | undefined {
+  const all = [...stats.values()];
+  const transport = all.find((report) => report.type === 'transport' && report.selectedCandidatePairId);
+  return (transport && stats.get(transport.selectedCandidatePairId!)) ?? all.find((report) => report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded');
+}

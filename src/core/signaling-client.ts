@@ -16,7 +16,7 @@ import {
   type ServerEvent,
   type ServerMessage,
 } from '../protocol/protocol.js';
-import { canPoll, loadLongPolling } from '../transport/polling-on-demand.js';
+import { canPoll, fallBackToPolling } from '../transport/polling-on-demand.js';
 
 /** How long to wait for the server before telling the visitor it cannot be reached. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -131,9 +131,7 @@ export class SignalingClient {
       this.#everConnected = true;
     });
     // The Manager opens each attempt with these same options, so the next one falls back to polling.
-    this.#socket.on('connect_error', () => {
-      if (!socketOptions.transports.includes('polling')) void loadLongPolling().then((loaded) => loaded && !socketOptions.transports.includes('polling') && socketOptions.transports.push('polling'));
-    });
+    this.#socket.on('connect_error', () => void fallBackToPolling(socketOptions.transports));
   }
 
   /** The room token for the next connection's handshake (a renewed one; the current connection keeps its own). */

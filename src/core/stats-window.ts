@@ -3,7 +3,7 @@
  * figures call quality is scored from (src/core/call-quality.ts). Pure: the snapshots are the sampler's.
  */
 import type { AudioFigures, VideoFigures } from './call-quality.js';
-import type { RtcStat } from './rtc-stats.js';
+import { selectedPair, type RtcStat } from './rtc-stats.js';
 
 export interface StatsWindow {
   seconds: number;
@@ -20,32 +20,26 @@ export interface StatsWindow {
   limitation: string | null;
 }
 
-const inbound = (stats: ReadonlyMap<string, RtcStat>, kind: string) =>
-  [...stats.values()].filter((s) => s.type === 'inbound-rtp' && s.kind === kind);
-const sum = (reports: RtcStat[], field: keyof RtcStat) => reports.reduce((total, s) => total + ((s[field] as number | undefined) ?? 0), 0);
+/** The reports of `type` (and `kind`, when given). */
+const reports = (stats: ReadonlyMap<string, RtcStat>, type: string, kind?: string) =>
+  [...stats.values()].filter((s) => s.type === type && (kind === undefined || s.kind === kind));
+const sum = (list: RtcStat[], field: keyof RtcStat) => list.reduce((total, s) => total + ((s[field] as number | undefined) ?? 0), 0);
 /** A counter's growth; a counter that went down (a new connection, a new SSRC) counts from zero. */
 const growth = (now: number, before: number) => (now >= before ? now - before : now);
 
-function selectedPair(stats: ReadonlyMap<string, RtcStat>): RtcStat | undefined {
-  const all = [...stats.values()];
-  const transport = all.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
-  return (transport && stats.get(transport.selectedCandidatePairId!)) ?? all.find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
-}
-
 export function statsWindow(before: ReadonlyMap<string, RtcStat> | null, now: ReadonlyMap<string, RtcStat>, seconds: number): StatsWindow {
   const previous = before ?? new Map<string, RtcStat>();
-  const audioNow = inbound(now, 'audio');
-  const videoNow = inbound(now, 'video');
-  const audioBefore = inbound(previous, 'audio');
-  const videoBefore = inbound(previous, 'video');
+  const audioNow = reports(now, 'inbound-rtp', 'audio');
+  const videoNow = reports(now, 'inbound-rtp', 'video');
+  const audioBefore = reports(previous, 'inbound-rtp', 'audio');
+  const videoBefore = reports(previous, 'inbound-rtp', 'video');
   const delta = (field: keyof RtcStat, nowReports: RtcStat[], beforeReports: RtcStat[]) => growth(sum(nowReports, field), sum(beforeReports, field));
 
   const pair = selectedPair(now);
-  const remoteInbound = [...now.values()].find((s) => s.type === 'remote-inbound-rtp' && s.roundTripTime !== undefined);
+  const remoteInbound = reports(now, 'remote-inbound-rtp').find((s) => s.roundTripTime !== undefined);
   const rttSeconds = pair?.currentRoundTripTime ?? remoteInbound?.roundTripTime;
-  const outbound = (stats: ReadonlyMap<string, RtcStat>) => [...stats.values()].filter((s) => s.type === 'outbound-rtp');
   const video = videoNow[0];
-  const limitation = outbound(now).find((s) => s.kind === 'video')?.qualityLimitationReason;
+  const limitation = reports(now, 'outbound-rtp', 'video')[0]?.qualityLimitationReason;
 
   return {
     seconds,
@@ -69,7 +63,7 @@ export function statsWindow(before: ReadonlyMap<string, RtcStat> | null, now: Re
       : null,
     rttMs: rttSeconds === undefined ? null : rttSeconds * 1000,
     availableBitrate: pair?.availableOutgoingBitrate ?? null,
-    sentBitrate: seconds > 0 ? (growth(sum(outbound(now), 'bytesSent'), sum(outbound(previous), 'bytesSent')) * 8) / seconds : 0,
+    sentBitrate: seconds > 0 ? (growth(sum(reports(now, 'outbound-rtp'), 'bytesSent'), sum(reports(previous, 'outbound-rtp'), 'bytesSent')) * 8) / seconds : 0,
     limitation: limitation && limitation !== 'none' ? limitation : null,
   };
 }

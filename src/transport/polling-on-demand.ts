@@ -12,7 +12,7 @@ export const canPoll = (): boolean => 'polling' in transports;
 let loading: Promise<boolean> | undefined;
 
 /** Resolves `true` once long-polling is there, `false` if it could not be loaded (the console says why). */
-export function loadLongPolling(): Promise<boolean> {
+function loadLongPolling(): Promise<boolean> {
   if (canPoll()) return Promise.resolve(true);
   loading ??= import('./long-polling.js').then(
     ({ LongPolling }) => {
@@ -27,4 +27,13 @@ export function loadLongPolling(): Promise<boolean> {
     },
   );
   return loading;
+}
+
+/**
+ * Adds `polling` to `transports` (the options the Socket.IO Manager opens each attempt with) once long-polling
+ * is loaded, so that the next attempt falls back to it; nothing when it is there already or cannot be loaded.
+ */
+export async function fallBackToPolling(transports: string[]): Promise<void> {
+  if (transports.includes('polling') || !(await loadLongPolling())) return;
+  if (!transports.includes('polling')) transports.push('polling');
 }
