@@ -92,7 +92,7 @@ export const styles = css`
     font-size: 1.8rem;
     background: var(--call-widget-accent);
     box-shadow: 0 0 0 calc(var(--call-widget-peer-level, 0) * 12px) rgb(255 255 255 / 0.25);
-    transition: box-shadow 0.1s;
+    transition: box-shadow 0.4s; /* the level comes twice a second */
   }
   [part='remote-muted'],
   [part='timer'] {
@@ -109,6 +109,60 @@ export const styles = css`
   [part='timer'] {
     right: var(--call-widget-gap);
     font-variant-numeric: tabular-nums;
+  }
+  /* Five bars of rising height; the lit ones in the colour of how good the connection is. */
+  [part='quality'] {
+    position: absolute;
+    left: var(--call-widget-gap);
+    bottom: var(--call-widget-gap);
+    display: flex;
+    align-items: flex-end;
+    gap: 2px;
+    height: 14px;
+    padding: 4px 6px;
+    border-radius: 6px;
+    background: rgb(0 0 0 / 0.6);
+  }
+  i {
+    width: 3px;
+    height: 20%;
+    background: var(--call-widget-accent);
+    opacity: 0.35;
+  }
+  i + i {
+    height: 40%;
+  }
+  i + i + i {
+    height: 60%;
+  }
+  i + i + i + i {
+    height: 80%;
+  }
+  i + i + i + i + i {
+    height: 100%;
+  }
+  .lit {
+    opacity: 1;
+  }
+  .fair i {
+    background: var(--call-widget-warning, #f59e0b);
+  }
+  .poor i {
+    background: var(--call-widget-danger);
+  }
+  .hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+  }
+  [part='debug'] {
+    margin: 0;
+    padding: var(--call-widget-gap);
+    font-size: 0.75em;
+    white-space: pre-wrap;
+    background: rgb(0 0 0 / 0.4);
   }
   [part='meter'] {
     height: 6px;

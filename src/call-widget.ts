@@ -9,7 +9,8 @@ import { isInCall, type CallReason, type CallState } from './core/call-machine.j
 import type { DeviceKind, DeviceLists } from './core/devices.js';
 import type { CaptureState } from './core/local-media.js';
 import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
-import { statusText } from './messages.js';
+import type { CallQuality } from './core/quality-monitor.js';
+import { qualityLabel, statusText } from './messages.js';
 
 /**
  * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
@@ -34,6 +35,10 @@ import { statusText } from './messages.js';
  *   (otherwise a Preview button opens it; the camera never starts before the visitor asks or a call starts).
  * @attr start-muted - Boolean: the microphone starts muted.
  * @attr start-camera-off - Boolean: the camera starts off (the call still carries video once it is turned on).
+ * @attr quality-indicator - `on` (default): the connection's bars show during a call; `auto`: only while the
+ *   connection is fair or worse (3 bars or fewer); `off`: never (`quality` and `call-quality-change` still tell).
+ * @attr debug - Boolean: a panel with the live figures behind the quality score, the path and recent events,
+ *   for support staff (its code loads on demand, beside the bundle).
  * @attr state - Read-only, reflected: the call state (see `state`).
  *
  * @slot - Extra content below the controls. Descendants can consume `callContext` (from `@lit/context`)
@@ -47,6 +52,10 @@ import { statusText } from './messages.js';
  *   speaker was switched; `reason` `user`, `unplugged`, `replugged` or `default-changed`.
  * @fires {CallMediaStateEvent} call-media-state - `{local: {muted, cameraOff}, remote: {muted, cameraOff}}`:
  *   this side or the other muted, unmuted, or turned the camera off or on.
+ * @fires {CallQualityChangeEvent} call-quality-change - `{level, mos, audio, video, reasons, cause, local, remote}`:
+ *   the call's quality level changed (see `quality`).
+ * @fires {CallSummaryEvent} call-summary - `{callId, direction, media, outcome, setupMs, durationMs, path, reconnects,
+ *   levels, meanMos, minMos, meanRttMs, lossPercent}`: a call is over, with its figures for the site's analytics.
  * @fires {CallErrorEvent} call-error - `{code, message, fatal, diagnostics?}`: something went wrong; `fatal`
  *   says whether the call went on; `diagnostics` (with `ice-failed`) says what ICE tried.
  *
@@ -60,6 +69,10 @@ import { statusText } from './messages.js';
  * @csspart remote-initial - The initial in `remote-avatar`.
  * @csspart remote-name - The name in `remote-avatar`.
  * @csspart remote-muted - "Muted" badge over the other participant's view.
+ * @csspart quality - The connection's quality: five bars (`role="img"`, labelled "Connection good, 4 of 5" and
+ *   what is wrong when it is poor), `data-level` 0-5; see `quality-indicator`.
+ * @csspart quality-bar - One of its bars; lit ones have the class `lit`.
+ * @csspart debug - The debug panel (the `debug` attribute).
  * @csspart timer - The call's duration (`role="timer"`), from the first media on.
  * @csspart meter - Your microphone's level (`role="meter"`), in the preview and in a call.
  * @csspart meter-bar - The filled part of `meter`.
@@ -95,6 +108,7 @@ import { statusText } from './messages.js';
  * @cssproperty [--call-widget-local-size=28%] - Width of the local preview.
  * @cssproperty [--call-widget-video-fit=contain] - `object-fit` of the other participant's video: `contain` shows
  *   all of it (a portrait phone, a 4:3 webcam) with bars; `cover` fills the stage and crops.
+ * @cssproperty [--call-widget-warning=#f59e0b] - The quality bars of a fair connection (3 bars).
  * @cssproperty [--call-widget-control-background=#374151] - Mute, camera and device buttons; pressed ones use the danger color.
  */
 export class CallWidget extends LitElement {
@@ -122,6 +136,8 @@ export class CallWidget extends LitElement {
     preview: { type: Boolean, reflect: true },
     startMuted: { attribute: 'start-muted', type: Boolean },
     startCameraOff: { attribute: 'start-camera-off', type: Boolean },
+    qualityIndicator: { attribute: 'quality-indicator' },
+    debug: { type: Boolean },
     _menuOpen: { state: true },
   };
 
@@ -141,13 +157,15 @@ export class CallWidget extends LitElement {
   preview = false;
   startMuted = false;
   startCameraOff = false;
+  qualityIndicator: 'on' | 'auto' | 'off' = 'on';
+  debug = false;
   /** @internal */
   _menuOpen = false;
 
   readonly #media = new MediaController(this, (level) => this.#showLevel(level));
   readonly #call = new CallController(this, this.#media);
   #lastState: CallState = 'idle';
-  #avatar = false;
+  #debugReport: typeof import('./core/debug-report.js').debugReport | null = null;
   readonly #context = new ContextProvider(this, { context: callContext, initialValue: this.#contextValue() });
 
   /**
@@ -169,6 +187,17 @@ export class CallWidget extends LitElement {
    */
   get path(): CallPath | null {
     return this.#call.session?.path ?? null;
+  }
+
+  /**
+   * The call's quality from its first media on (null outside a call): `level` 0-5 bars (null while unknown: the
+   * first seconds, or the other side muted with its camera off), `mos` (the score it is read from, 1-4.5),
+   * `audio` and `video` scores, `reasons` (`loss`, `delay`, `bandwidth`, `cpu`) and `cause` (`local`, `remote`
+   * or null: whose side the trouble is on), for the worse direction; `local` (what this side receives) and
+   * `remote` (what the other side receives, as it reports). See README, "Call quality".
+   */
+  get quality(): CallQuality | null {
+    return this.#call.quality;
   }
 
   /** What ICE tried, from the last call that failed to connect (also in that `call-error`'s detail). */
@@ -284,7 +313,6 @@ export class CallWidget extends LitElement {
   }
 
   protected override updated(): void {
-    this.#media.watchPeerLevel(this.#avatar ? this.peerConnection : null);
     // By hand rather than a `.srcObject` binding: Lit sets an object-valued property on every render, and each
     // assignment reloads the <video> (a black frame, and a `play()` interrupted).
     const show = (part: string, stream: MediaStream | null) => {
@@ -355,8 +383,11 @@ export class CallWidget extends LitElement {
     const avatar = remoteStream && (!video || peerView?.cameraOff || !remoteStream.getVideoTracks().length);
     const controls = media.previewing || inCall;
     const callVideo = video && (!localStream || showsLocal || local.cameraOff);
-    this.#avatar = !!avatar;
     const noticeText = notice ?? media.notice;
+    const quality = this.#call.quality;
+    const level = quality?.level;
+    const indicator = level != null && this.qualityIndicator !== 'off' && (this.qualityIndicator !== 'auto' || level <= 3);
+    if (this.debug && !this.#debugReport) void import('./core/debug-report.js').then((m) => ((this.#debugReport = m.debugReport), this.requestUpdate()));
     return html`
       <div part="stage" class=${media.previewing && !inCall ? 'preview' : ''}>
         <video
@@ -381,9 +412,15 @@ export class CallWidget extends LitElement {
           playsinline
           aria-label="Your camera"
         ></video>
+        ${indicator
+          ? html`<span part="quality" role="img" data-level=${level} class=${level < 3 ? 'poor' : level < 4 ? 'fair' : ''} aria-label=${qualityLabel(quality!)} title=${qualityLabel(quality!)}
+              >${[1, 2, 3, 4, 5].map((bar) => html`<i part="quality-bar" class=${bar <= level ? 'lit' : ''}></i>`)}</span
+            >`
+          : nothing}
         ${connectedAt === null ? nothing : html`<span part="timer" role="timer" aria-label="Call duration">${elapsed(connectedAt)}</span>`}
       </div>
       <p part="status" class=${state} role="status" aria-live="polite">${status}</p>
+      <p class="hidden" role="alert">${this.#call.announcement}</p>
       ${noticeText && !error ? html`<p part="notice" role="status">${noticeText}</p>` : nothing}
       ${controls && localStream ? meter(media.reading, local.muted) : nothing}
       <div part="controls">
@@ -414,6 +451,9 @@ export class CallWidget extends LitElement {
             onSelect: (kind, deviceId) => void this.selectDevice(kind, deviceId),
             onClose: () => (this._menuOpen = false),
           })
+        : nothing}
+      ${this.debug && this.#debugReport
+        ? html`<pre part="debug">${this.#debugReport({ state, quality, figures: this.#call.figures, path: this.path, recent: this.#call.recent })}</pre>`
         : nothing}
       <slot></slot>
     `;

@@ -3,7 +3,8 @@
  * element or anywhere above it, even across shadow roots.
  */
 import type { CallReason, CallState } from './core/call-machine.js';
-import type { CallErrorInfo } from './core/session-options.js';
+import type { CallQuality } from './core/quality-monitor.js';
+import type { CallErrorInfo, CallSummary } from './core/session-options.js';
 import type { CallPath } from './core/ice-diagnostics.js';
 import type { CaptureState, DeviceChange } from './core/local-media.js';
 
@@ -86,5 +87,27 @@ declare global {
     'call-state-change': CallStateChangeEvent;
     'call-error': CallErrorEvent;
     'call-reconnect': CallReconnectEvent;
+  }
+}
+
+/**
+ * `{level, mos, audio, video, reasons, cause, local, remote}`: the call's quality (see `CallWidget.quality`). Sent
+ * when the level changes only, so a listener may log each one.
+ */
+export type CallQualityChangeDetail = CallQuality;
+
+/** `call-quality-change`: the quality level of the call changed (0-5 bars, or unknown). */
+export class CallQualityChangeEvent extends CustomEvent<CallQualityChangeDetail> {
+  constructor(detail: CallQualityChangeDetail) {
+    super('call-quality-change', { detail, bubbles: true, composed: true });
+  }
+}
+
+/** `call-summary`: a call is over; its figures, for the site's analytics (see README, "Call quality"). */
+export type CallSummaryDetail = CallSummary;
+
+export class CallSummaryEvent extends CustomEvent<CallSummaryDetail> {
+  constructor(detail: CallSummaryDetail) {
+    super('call-summary', { detail, bubbles: true, composed: true });
   }
 }

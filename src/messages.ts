@@ -1,5 +1,6 @@
 /** What the status line says, in words a visitor understands. Kept apart so translations can replace it. */
 import type { CallReason, CallState } from './core/call-machine.js';
+import type { CallQuality, QualityReason } from './core/quality-monitor.js';
 
 const STATE_TEXT: Record<CallState, string> = {
   idle: '',
@@ -38,4 +39,15 @@ export function statusText(state: CallState, reason: CallReason | undefined, pee
   if (state === 'waiting' && reason === 'signaling') return 'The connection to the call server was lost and the call ended. Waiting for the other person…';
   if (state === 'joining' && reason === 'signaling') return 'Reconnecting to the call server…';
   return STATE_TEXT[state];
+}
+
+const LEVEL_WORD = ['lost', 'bad', 'poor', 'fair', 'good', 'excellent'];
+const REASON_TEXT: Record<QualityReason, string> = { loss: 'data lost', delay: 'long delay', bandwidth: 'low bandwidth', cpu: 'device overloaded' };
+
+/** The quality indicator's label: "Connection good, 4 of 5", and what is wrong, where, when it is poor. */
+export function qualityLabel({ level, reasons, cause }: CallQuality): string {
+  if (level === null) return 'Checking the connection';
+  const why = reasons.map((reason) => REASON_TEXT[reason]);
+  if (cause) why.push(cause === 'local' ? 'on your side' : 'on the other side');
+  return `Connection ${LEVEL_WORD[level]}, ${level} of 5${why.length ? `: ${why.join(', ')}` : ''}`;
 }

@@ -9,11 +9,19 @@ import { CallMachine, isInCall, type CallReason, type CallState, type CallTransi
 import { CallSession, type CallErrorInfo, type CallSessionConfig } from '../core/call-session.js';
 import type { IceDiagnosticSummary } from '../core/ice-diagnostics.js';
 import { resolveWidgetConfig, type WidgetAttributes } from '../core/widget-config.js';
-import { CallErrorEvent, CallReconnectEvent, CallStateChangeEvent } from '../events.js';
+import type { CallQuality } from '../core/quality-monitor.js';
+import type { StatsWindow } from '../core/stats-window.js';
+import { CallErrorEvent, CallQualityChangeEvent, CallReconnectEvent, CallStateChangeEvent, CallSummaryEvent } from '../events.js';
+import { qualityLabel } from '../messages.js';
 import { ErrorCode, type Peer } from '../protocol/protocol.js';
 import { FrameCounter } from './frame-counter.js';
 import type { MediaController } from './media-controller.js';
 import { PageLifecycleController } from './page-lifecycle-controller.js';
+
+/** A drop to a poor connection is announced at most this often (a link that flaps must not chatter). */
+const ANNOUNCE_EVERY_MS = 10_000;
+/** Events the debug panel lists. */
+const RECENT_EVENTS = 12;
 
 /** Changing any of these means another room or server: the session restarts. */
 const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'displayName'] as const;
@@ -21,7 +29,8 @@ const SESSION_ATTRIBUTES = ['signalingUrl', 'room', 'displayName'] as const;
 const CALL_ATTRIBUTES = ['token', 'iceServersUrl', 'iceServers', 'iceTransportPolicy', 'media', 'autoAnswer', 'ringTimeout', 'connectTimeout', 'reconnectWindow', 'preconnect'] as const;
 type Attribute = (typeof SESSION_ATTRIBUTES)[number] | (typeof CALL_ATTRIBUTES)[number];
 
-export type CallHost = ReactiveControllerHost & HTMLElement & WidgetAttributes;
+/** `debug`: the debug panel is open, so each second's figures re-render. */
+export type CallHost = ReactiveControllerHost & HTMLElement & WidgetAttributes & { debug?: boolean };
 
 export class CallController implements ReactiveController {
   readonly #host: CallHost;
@@ -43,6 +52,15 @@ export class CallController implements ReactiveController {
   diagnostics: IceDiagnosticSummary | null = null;
   /** When the current call first connected (`Date.now()`), for its timer; null outside a call. */
   connectedAt: number | null = null;
+  /** The call's quality from its first media on; null outside a call. */
+  quality: CallQuality | null = null;
+  /** The last second of stats behind it, for the debug panel. */
+  figures: StatsWindow | null = null;
+  /** What the live region says of a drop to a poor connection; empty once it is better again. */
+  announcement = '';
+  #announcedAt = -Infinity;
+  /** The last events, newest last, for the debug panel. */
+  readonly recent: string[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
 
   readonly #media: MediaController;
@@ -129,8 +147,11 @@ export class CallController implements ReactiveController {
         onLocalStream: () => {},
         onRemoteStream: (s) => this.#session === session && (this.#set(() => (this.remoteStream = s)), !s && this.#media.setPeer(null)),
         onPeerMediaState: (state) => this.#session === session && this.#media.setPeer(state),
+        onPeerLevel: (level) => this.#session === session && this.#media.setPeerLevel(level),
+        onQuality: (quality, figures) => this.#session === session && this.#onQuality(quality, figures ?? null),
+        onSummary: (summary) => this.#session === session && this.#host.dispatchEvent(new CallSummaryEvent(summary)),
         onPeer: (p) => this.#session === session && this.#set(() => (this.peer = p)),
-        onReconnectAttempt: (detail) => this.#session === session && this.#host.dispatchEvent(new CallReconnectEvent(detail)),
+        onReconnectAttempt: (detail) => this.#session === session && (this.#note(`reconnect ${detail.attempt}: ${detail.method}`), this.#host.dispatchEvent(new CallReconnectEvent(detail))),
         watchNetwork: (onChange) => page.watchNetwork(onChange),
         framesPresented: () => this.#frames.presented,
         sendBeacon: (url, body) => page.sendBeacon(url, body),
@@ -158,6 +179,7 @@ export class CallController implements ReactiveController {
   }
 
   #onTransition(transition: CallTransition): void {
+    this.#note(`${transition.state}${transition.reason ? ` (${transition.reason})` : ''}`);
     if (transition.state !== 'failed') this.error = null;
     if (transition.state === 'connected') this.diagnostics = null;
     // The timer runs from the first media of the call, through any reconnecting, until it ends.
@@ -176,7 +198,36 @@ export class CallController implements ReactiveController {
     );
   }
 
+  /**
+   * Re-renders when the indicator's label changes (the level, its reasons), and tells the page when the level
+   * does; a drop to 2 bars or fewer is announced, once per ANNOUNCE_EVERY_MS.
+   */
+  #onQuality(quality: CallQuality | null, figures: StatsWindow | null): void {
+    const before = this.quality;
+    this.quality = quality;
+    this.figures = figures;
+    const level = quality?.level ?? null;
+    const beforeLevel = before?.level ?? null;
+    if (quality && level !== beforeLevel) {
+      this.#note(`quality ${level ?? 'unknown'}`);
+      this.#host.dispatchEvent(new CallQualityChangeEvent(quality));
+    }
+    if (level === null || level > 2) this.announcement = '';
+    else if ((beforeLevel === null || beforeLevel > 2) && Date.now() - this.#announcedAt >= ANNOUNCE_EVERY_MS) {
+      this.announcement = qualityLabel(quality!);
+      this.#announcedAt = Date.now();
+    }
+    if (!before || !quality || qualityLabel(before) !== qualityLabel(quality) || this.#host.debug) this.#host.requestUpdate();
+  }
+
+  /** One line for the debug panel's recent events. */
+  #note(text: string): void {
+    this.recent.push(`${new Date().toISOString().slice(11, 19)} ${text}`);
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+  }
+
   #onError(error: CallErrorInfo): void {
+    this.#note(`${error.code}: ${error.message}`);
     if (error.fatal) this.error = error;
     if (error.diagnostics) this.diagnostics = error.diagnostics;
     else console.warn(`[call-widget] ${error.code}: ${error.message}`);

@@ -39,8 +39,6 @@ export class MediaController implements ReactiveController {
   notice: string | null = null;
   /** The peer's voice level (0-1), while its name stands in for its video. */
   peerLevel = 0;
-  #peerPc: RTCPeerConnection | null = null;
-  #peerPoll: ReturnType<typeof setInterval> | undefined;
 
   readonly #showLevel: (level: number) => void;
 
@@ -131,37 +129,25 @@ export class MediaController implements ReactiveController {
 
   /** Called by the session (`onPeerMediaState`), and with null when the call is over. */
   setPeer(state: CaptureState | null): void {
+    if (!state) this.peerLevel = 0;
     if (this.peer?.muted === state?.muted && this.peer?.cameraOff === state?.cameraOff) return;
     this.peer = state;
     this.#dispatchState();
   }
 
   /**
-   * Polls the peer's audio level (`inbound-rtp` `audioLevel`, 0-1 of full scale) from `pc`, or stops with null.
-   * From the stats rather than Web Audio: Chromium feeds a remote stream to Web Audio only in some versions.
+   * The peer's audio level (`inbound-rtp` `audioLevel`, 0-1 of full scale) from the call's stats poll: from the
+   * stats rather than Web Audio, as Chromium feeds a remote stream to Web Audio only in some versions. Shown
+   * on a square-root scale, as loudness is heard.
    */
-  watchPeerLevel(pc: RTCPeerConnection | null): void {
-    if (pc === this.#peerPc) return;
-    this.#peerPc = pc;
-    clearInterval(this.#peerPoll);
-    this.peerLevel = 0;
-    this.#peerPoll = pc
-      ? setInterval(() => {
-          void pc.getStats().then((report) => {
-            let level = 0;
-            report.forEach((r: { type: string; kind?: string; audioLevel?: number }) => {
-              if (r.type === 'inbound-rtp' && r.kind === 'audio') level = Math.min(1, Math.sqrt(r.audioLevel ?? 0) * 1.5);
-            });
-            if (Math.abs(level - this.peerLevel) < 0.05) return;
-            this.peerLevel = level;
-            this.#host.requestUpdate();
-          });
-        }, 200)
-      : undefined;
+  setPeerLevel(audioLevel: number): void {
+    const level = Math.min(1, Math.sqrt(audioLevel) * 1.5);
+    if (Math.abs(level - this.peerLevel) < 0.05) return;
+    this.peerLevel = level;
+    this.#host.requestUpdate();
   }
 
   hostDisconnected(): void {
-    this.watchPeerLevel(null);
     this.#abort.abort();
     this.#abort = new AbortController();
     this.#closeMeter();

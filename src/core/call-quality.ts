@@ -54,22 +54,25 @@ export interface VideoFigures {
   /** Pixels of the frames received (`frameWidth` × `frameHeight`), and of those the far side sends; null if unknown. */
   receivedPixels: number | null;
   sentPixels: number | null;
+  /** Frames per second the far side sends, when it says: a camera that gives 15 fps is not judged by 24. */
+  sentFramesPerSecond?: number | null;
 }
 
 /**
  * A video score on the MOS scale (1-4.5). There is no standard as simple as the E-model for video (ITU-T
  * P.1203 needs the bitstream); this is our own weighting, set so that what a person notices costs about a bar:
  * the picture frozen for a tenth of the window costs 1.0, a quarter of the pixels sent (half the width and
- * height) 1.0, half the frame rate of 24 fps 0.75; each is capped so that one alone cannot take the score below
+ * height) 1.0, half the frame rate of 24 fps (or of what is sent, when less) 0.75; each is capped so that one alone cannot take the score below
  * 1.5, and a window frozen throughout scores 1.
  */
-export function videoMos({ windowSeconds, freezeSeconds, framesPerSecond, receivedPixels, sentPixels }: VideoFigures): number {
+export function videoMos({ windowSeconds, freezeSeconds, framesPerSecond, receivedPixels, sentPixels, sentFramesPerSecond }: VideoFigures): number {
   const frozen = windowSeconds > 0 ? Math.min(1, Math.max(0, freezeSeconds / windowSeconds)) : 0;
   if (frozen >= 1 || framesPerSecond <= 0) return 1;
   const freezePenalty = Math.min(3, 10 * frozen);
   const scale = receivedPixels && sentPixels ? Math.min(1, receivedPixels / sentPixels) : 1;
   const resolutionPenalty = Math.min(1.5, 0.5 * Math.log2(1 / scale));
-  const ratePenalty = Math.min(1.5, (Math.max(0, 24 - framesPerSecond) / 24) * 1.5);
+  const expected = Math.min(24, sentFramesPerSecond || 24);
+  const ratePenalty = Math.min(1.5, (Math.max(0, expected - framesPerSecond) / expected) * 1.5);
   return Math.max(1, 4.5 - freezePenalty - resolutionPenalty - ratePenalty);
 }
 

@@ -218,6 +218,8 @@ export class CallSession {
         return;
       case 'media-state':
         return call.onPeerMediaState(message.payload);
+      case 'quality':
+        return call.quality.onPeerReport(message.payload);
       case 'description':
       case 'candidate': {
         const generation = message.payload.generation ?? 0;
@@ -287,10 +289,14 @@ export class CallSession {
     call.watch({
       onFlowing: (path) => {
         call.clearTimer();
+        call.connectedAt ??= this.#deps.clock.now();
         this.#path = path;
         this.#transition('media-connected', undefined, path ?? undefined);
       },
-      onTrouble: () => this.#transition('media-lost', 'network'),
+      onTrouble: () => {
+        call.reconnects += 1;
+        this.#transition('media-lost', 'network');
+      },
       onAttempt: (method, attempt) => this.#host.onReconnectAttempt?.({ attempt, method }),
       onGiveUp: () => this.#giveUp(call, true),
     });
@@ -309,6 +315,8 @@ export class CallSession {
       createPeerConnection: this.#deps.createPeerConnection,
       media: this.#media,
       onPeerMediaState: (state) => this.#host.onPeerMediaState?.(state),
+      onQuality: (quality) => this.#host.onQuality?.(quality, this.#call?.quality.figures),
+      onPeerLevel: (level) => this.#host.onPeerLevel?.(level),
       framesPresented: this.#host.framesPresented && (() => this.#host.framesPresented!()),
       relay: (call, { event, payload }) =>
         this.#room?.signaling.send(event, payload).catch(call.bind((error: Error) => this.#warn(ErrorCode.Protocol, `Could not send a ${event}: ${error.message}`))),
@@ -341,7 +349,7 @@ export class CallSession {
   #endCall(reason: CallReason, ending?: Ending, input: CallInput = 'end'): void {
     const call = this.#call;
     if (call && ending) this.#tellEnding(call, ending);
-    this.#closeCall();
+    this.#closeCall(reason);
     this.#media.release();
     this.#transition(input, reason);
     // Ended while the link is down: nothing can be placed until it is back.
@@ -368,7 +376,7 @@ export class CallSession {
   }
 
   #fail(reason: CallReason, code: ErrorCode, message: string, diagnostics?: IceDiagnosticSummary): void {
-    this.#closeCall();
+    this.#closeCall(reason);
     this.#media.release();
     this.#host.onError({ code, message, fatal: true, ...(diagnostics && { diagnostics }) });
     this.#transition('fail', reason);
@@ -383,14 +391,30 @@ export class CallSession {
     this.#host.onError({ code, message, fatal: false });
   }
 
-  #closeCall(): void {
+  /** `outcome`: why the call ended, for its summary. */
+  #closeCall(outcome: CallReason = 'hangup'): void {
     const call = this.#call;
     if (!call) return;
+    const path = this.#path;
     this.#call = null;
     this.#path = null;
     call.end();
     this.#host.onNotice?.(null);
     this.#host.onRemoteStream(null);
+    this.#host.onQuality?.(null);
+    const now = this.#deps.clock.now();
+    const { connectedAt, acceptedAt } = call;
+    this.#host.onSummary?.({
+      callId: call.id,
+      direction: call.direction,
+      media: call.media,
+      outcome,
+      setupMs: connectedAt === null || acceptedAt === null ? null : connectedAt - acceptedAt,
+      durationMs: connectedAt === null ? 0 : now - connectedAt,
+      path: connectedAt === null ? null : path,
+      reconnects: call.reconnects,
+      ...call.quality.totals,
+    });
   }
 
   #transition(input: CallInput, reason?: CallReason, path?: CallPath): boolean {

@@ -11,13 +11,15 @@ import type { NegotiationSignal } from './negotiator.js';
 import { CallConnection, type PeerConnectionFactory } from './peer-connection.js';
 import { CallRecovery, type MediaFlow, type RecoveryHost } from './call-recovery.js';
 import type { CallPath } from './ice-diagnostics.js';
-import type { RtcStat } from './rtc-stats.js';
+import { QualityMonitor, type CallQuality, type QualityReport } from './quality-monitor.js';
+import { statsById } from './rtc-stats.js';
 
 /** Negotiation failures mid-call rebuild the connection; past this many in one call, the call fails. */
 const MAX_FAILURE_REBUILDS = 3;
 
 export type NegotiationMessage =
   | { event: 'media-state'; payload: { callId: string } & CaptureState }
+  | { event: 'quality'; payload: { callId: string } & QualityReport }
   | { event: 'description'; payload: { callId: string; generation: number; description: { type: 'offer' | 'answer'; sdp: string } } }
   | { event: 'candidate'; payload: { callId: string; generation: number; candidate: ReturnType<typeof toCandidateInit> } };
 
@@ -57,6 +59,10 @@ export interface CallEnvironment {
   /** The visitor's camera and microphone: their tracks go into the senders once the call is accepted. */
   media: LocalMediaHolder;
   onPeerMediaState(state: CaptureState): void;
+  /** The call's quality, after each second of stats and each report of the peer. */
+  onQuality(quality: CallQuality): void;
+  /** The peer's voice level now (`inbound-rtp` `audioLevel`, 0-1 of full scale), from each stats sample. */
+  onPeerLevel(level: number): void;
   /** Frames of remote video the page presented (see `CallSessionHost.framesPresented`). */
   framesPresented?(): number | null;
   /** A sentence for the visitor about this call (why it became audio-only). */
@@ -99,6 +105,13 @@ export class Call {
   /** The peer's microphone and camera (its `media-state`): no frames are expected while its camera is off. */
   peerMedia: CaptureState = { muted: false, cameraOff: false };
   #timer: TimerHandle | null = null;
+  /** Scored from the same stats samples as recovery reads; from the first media on. */
+  readonly quality: QualityMonitor;
+  /** For the call's summary (`clock.now()`): made, accepted, first media; and how often media was lost. */
+  readonly createdAt: number;
+  acceptedAt: number | null = null;
+  connectedAt: number | null = null;
+  reconnects = 0;
 
   constructor(init: CallInit, env: CallEnvironment) {
     this.id = init.id;
@@ -107,6 +120,8 @@ export class Call {
     this.localMedia = init.localMedia;
     this.iceServers = init.iceServers;
     this.#env = env;
+    this.createdAt = env.clock.now();
+    this.quality = new QualityMonitor(this.bind((quality) => env.onQuality(quality)), this.bind((report) => env.relay(this, { event: 'quality', payload: { callId: this.id, ...report } })));
     // Every change of the local tracks goes into the senders (`replaceTrack`); of mute or camera, to the peer.
     // A microphone that stopped with no other to take over ends the call.
     const onMicrophoneLost = (error: Error) => env.onError(this, error);
@@ -246,6 +261,7 @@ export class Call {
   /** The call is accepted (either side): the senders may carry tracks now, and the peer hears our mute and camera. */
   accept(): void {
     this.accepted = true;
+    this.acceptedAt = this.#env.clock.now();
     this.sendMediaState();
   }
 
@@ -284,24 +300,34 @@ export class Call {
   }
 
   /**
-   * What `CallRecovery` judges by: audio RTP packets received, and while video comes in, the frames the page
-   * presented (without a page to ask, frames decoded).
+   * The call's one stats poll (`CallRecovery` runs it): what recovery judges by, audio RTP packets received and,
+   * while video comes in, the frames the page presented (without a page to ask, frames decoded); from the
+   * first media on, the quality score's second of stats; and the peer's voice level.
    */
   async sample(): Promise<MediaFlow | null> {
     const pc = this.connection?.pc;
     if (!pc || pc.signalingState === 'closed') return null;
     let audio = 0;
     let decoded = 0;
-    (await pc.getStats()).forEach((report: RtcStat) => {
+    let level = 0;
+    const stats = statsById(await pc.getStats());
+    stats.forEach((report) => {
       if (report.type !== 'inbound-rtp') return;
-      if (report.kind === 'audio') audio += report.packetsReceived ?? 0;
-      else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
+      if (report.kind === 'audio') {
+        audio += report.packetsReceived ?? 0;
+        level = report.audioLevel ?? 0;
+      } else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
     });
+    if (this.ended) return null;
     // Video is expected while a video m-line is negotiated to receive (not once either side went audio-only),
     // and the peer's camera is on.
     const receivesVideo = !this.peerMedia.cameraOff && pc
       .getTransceivers()
       .some((t) => t.receiver.track.kind === 'video' && (t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly'));
+    const recovery = this.recovery;
+    if (recovery?.flowing || recovery?.recovering)
+      this.quality.add(stats, this.#env.clock.now(), { receivesVideo, peerMuted: this.peerMedia.muted, reconnecting: recovery.recovering });
+    this.#env.onPeerLevel(level);
     return { audio, video: receivesVideo ? (this.#env.framesPresented?.() ?? decoded) : null };
   }
 

@@ -18,6 +18,10 @@ export interface RtcStat {
   totalFreezesDuration?: number;
   frameWidth?: number;
   frameHeight?: number;
+  /** Frames per second, as encoded (`outbound-rtp`) or decoded (`inbound-rtp`). */
+  framesPerSecond?: number;
+  /** The inbound audio's level now, 0-1 of full scale. */
+  audioLevel?: number;
   bytesReceived?: number;
   bytesSent?: number;
   qualityLimitationReason?: string;

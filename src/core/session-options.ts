@@ -3,12 +3,15 @@
  * (the signaling transport, the peer connection, the clock, local media).
  */
 import type { IceServer, MediaKind, Peer, ProtocolError } from '../protocol/protocol.js';
+import type { CallReason } from './call-machine.js';
 import type { RecoveryMethod } from './call-recovery.js';
 import { systemClock, type Clock } from './clock.js';
-import type { IceDiagnosticSummary } from './ice-diagnostics.js';
+import type { CallPath, IceDiagnosticSummary } from './ice-diagnostics.js';
 import { IceServerProvider } from './ice-servers.js';
 import type { CaptureState, LocalMedia, LocalMediaHolder } from './local-media.js';
 import type { PeerConnectionFactory } from './peer-connection.js';
+import type { CallQuality, QualityTotals } from './quality-monitor.js';
+import type { StatsWindow } from './stats-window.js';
 import { SignalingClient, type SignalingClientOptions } from './signaling-client.js';
 
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
@@ -52,6 +55,23 @@ export interface CallErrorInfo extends ProtocolError {
   diagnostics?: IceDiagnosticSummary;
 }
 
+/** One call, from its invite to its end, for the site's analytics (`call-summary`). */
+export interface CallSummary extends QualityTotals {
+  callId: string;
+  direction: 'outgoing' | 'incoming';
+  media: MediaKind;
+  /** Why it ended: the reason of the state it ended in (`hangup`, `peer-hangup`, `declined`, `network`, ...). */
+  outcome: CallReason;
+  /** From accept to the first media, ms; null if media never arrived. */
+  setupMs: number | null;
+  /** From the first media to the end, ms (0 if it never arrived). */
+  durationMs: number;
+  /** The media path when it last connected; null if it never did. */
+  path: CallPath | null;
+  /** How many times media was lost mid-call (each `reconnecting`). */
+  reconnects: number;
+}
+
 export interface CallSessionHost {
   onError(error: CallErrorInfo): void;
   /** A sentence the visitor should see during this call (a camera that failed, so it is audio only), or null. */
@@ -61,6 +81,12 @@ export interface CallSessionHost {
   onPeer(peer: Peer | null): void;
   /** The peer's microphone and camera as it says (`media-state`), during a call. */
   onPeerMediaState?(state: CaptureState): void;
+  /** The call's quality: after each second of stats from the first media on, and each report of the peer. */
+  onQuality?(quality: CallQuality | null, figures?: StatsWindow | null): void;
+  /** The peer's voice level (0-1 of full scale), twice a second during a call. */
+  onPeerLevel?(level: number): void;
+  /** A call is over (whatever its outcome). */
+  onSummary?(summary: CallSummary): void;
   /** One attempt to restore media: for `call-reconnect`. */
   onReconnectAttempt?(attempt: { attempt: number; method: RecoveryMethod }): void;
   /**

@@ -16,6 +16,8 @@ export interface StatsWindow {
   /** What the sender may send (`availableOutgoingBitrate`), and sends (outbound bytes in the window), bits/s. */
   availableBitrate: number | null;
   sentBitrate: number;
+  /** The outbound video: pixels a frame and frames a second as encoded now; null if none. */
+  sent: { pixels: number; fps: number } | null;
   /** Why the outbound video is held back (`qualityLimitationReason`: `cpu`, `bandwidth`), or null for none. */
   limitation: string | null;
 }
@@ -39,7 +41,8 @@ export function statsWindow(before: ReadonlyMap<string, RtcStat> | null, now: Re
   const remoteInbound = reports(now, 'remote-inbound-rtp').find((s) => s.roundTripTime !== undefined);
   const rttSeconds = pair?.currentRoundTripTime ?? remoteInbound?.roundTripTime;
   const video = videoNow[0];
-  const limitation = reports(now, 'outbound-rtp', 'video')[0]?.qualityLimitationReason;
+  const outVideo = reports(now, 'outbound-rtp', 'video')[0];
+  const limitation = outVideo?.qualityLimitationReason;
 
   return {
     seconds,
@@ -64,6 +67,7 @@ export function statsWindow(before: ReadonlyMap<string, RtcStat> | null, now: Re
     rttMs: rttSeconds === undefined ? null : rttSeconds * 1000,
     availableBitrate: pair?.availableOutgoingBitrate ?? null,
     sentBitrate: seconds > 0 ? (growth(sum(reports(now, 'outbound-rtp'), 'bytesSent'), sum(reports(previous, 'outbound-rtp'), 'bytesSent')) * 8) / seconds : 0,
+    sent: outVideo?.frameWidth ? { pixels: outVideo.frameWidth! * (outVideo.frameHeight ?? 0), fps: outVideo.framesPerSecond ?? 0 } : null,
     limitation: limitation && limitation !== 'none' ? limitation : null,
   };
 }
@@ -76,8 +80,8 @@ export function audioFigures(window: StatsWindow): AudioFigures | null {
   return { rttMs: window.rttMs, jitterMs, lossPercent: expected > 0 ? (100 * packetsLost) / expected : 0 };
 }
 
-/** The video score's figures of a window; `sentPixels` is what the far side says it sends, when it says. */
-export function videoFigures(window: StatsWindow, sentPixels: number | null): VideoFigures | null {
+/** The video score's figures of a window; `sent` is what the far side says it sends, when it says. */
+export function videoFigures(window: StatsWindow, sent: { pixels?: number; fps?: number } | null): VideoFigures | null {
   if (!window.video) return null;
   const { framesDecoded, freezeSeconds, frameWidth, frameHeight } = window.video;
   return {
@@ -85,6 +89,7 @@ export function videoFigures(window: StatsWindow, sentPixels: number | null): Vi
     freezeSeconds,
     framesPerSecond: window.seconds > 0 ? framesDecoded / window.seconds : 0,
     receivedPixels: frameWidth && frameHeight ? frameWidth * frameHeight : null,
-    sentPixels,
+    sentPixels: sent?.pixels || null,
+    sentFramesPerSecond: sent?.fps || null,
   };
 }

@@ -101,6 +101,9 @@ export const IceCandidate = v.object({
  */
 export const Generation = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
 
+/** A score on the MOS scale (1-4.5), or null when there is none (`quality`). */
+const QualityScore = v.nullable(v.pipe(v.number(), v.minValue(1), v.maxValue(5)));
+
 const Peer = v.object({ id: ParticipantId, displayName: v.optional(DisplayName) });
 export type Peer = v.InferOutput<typeof Peer>;
 
@@ -197,6 +200,24 @@ export const RelayedMessages = {
    * accepted, and again on every change; the latest one holds.
    */
   'media-state': v.object({ callId: CallId, muted: v.boolean(), cameraOff: v.boolean() }),
+  /**
+   * How the sender receives the call: its `level` (0-5 bars, null while unknown), `mos` (the score the level is
+   * read from) and the `audio` and `video` scores (1-4.5, null when there is nothing to judge), `reasons` (what it
+   * measures: `loss`, `delay`), and of what it sends: `limitation` (the browser holds its video back for `cpu`
+   * or `bandwidth`), `pixels` and `fps` of its outbound video. Sent when one of them changes, at most once a
+   * second; the latest holds.
+   */
+  quality: v.object({
+    callId: CallId,
+    level: v.nullable(v.picklist([0, 1, 2, 3, 4, 5])),
+    mos: QualityScore,
+    audio: QualityScore,
+    video: QualityScore,
+    reasons: v.pipe(v.array(v.picklist(['loss', 'delay'])), v.maxLength(2)),
+    limitation: v.optional(v.picklist(['cpu', 'bandwidth'])),
+    pixels: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e8))),
+    fps: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1000))),
+  }),
   description: v.object({ callId: CallId, generation: v.optional(Generation), description: SessionDescription }),
   candidate: v.object({ callId: CallId, generation: v.optional(Generation), candidate: IceCandidate }),
 } as const;

@@ -16,7 +16,7 @@ describe('stats window', () => {
       pair(),
       audio({ packetsReceived: 1047, packetsLost: 13, jitter: 0.006, concealedSamples: 480, totalSamplesReceived: 48_000 }),
       video({ framesDecoded: 330, totalFreezesDuration: 1.2, frameWidth: 640, frameHeight: 480 }),
-      sent({ bytesSent: 1_125_000, qualityLimitationReason: 'bandwidth' }),
+      sent({ bytesSent: 1_125_000, qualityLimitationReason: 'bandwidth', frameWidth: 320, frameHeight: 240, framesPerSecond: 15 }),
     );
     const window = statsWindow(before, now, 1);
     expect(window.audio).to.deep.include({ packetsReceived: 47, packetsLost: 3, jitterMs: 6 });
@@ -27,7 +27,9 @@ describe('stats window', () => {
     expect(window.sentBitrate).to.equal(1_000_000);
     expect(window.limitation).to.equal('bandwidth');
     expect(audioFigures(window)).to.deep.equal({ rttMs: 40, jitterMs: 6, lossPercent: 6 });
-    expect(videoFigures(window, 640 * 480)).to.deep.include({ windowSeconds: 1, framesPerSecond: 30, receivedPixels: 640 * 480, sentPixels: 640 * 480 });
+    expect(window.sent).to.deep.equal({ pixels: 320 * 240, fps: 15 });
+    expect(videoFigures(window, { pixels: 640 * 480, fps: 30 })).to.deep.include({ windowSeconds: 1, framesPerSecond: 30, receivedPixels: 640 * 480, sentPixels: 640 * 480, sentFramesPerSecond: 30 });
+    expect(videoFigures(window, null)).to.deep.include({ sentPixels: null, sentFramesPerSecond: null });
   });
 
   it("takes the round trip from remote-inbound-rtp when the pair has none, and the transport's selected pair first", () => {
