@@ -146,8 +146,10 @@ export class QualityLevel {
     this.#windows += 1;
     this.#withoutMedia = window.flowing ? 0 : this.#withoutMedia + 1;
     if (window.reconnecting || this.#withoutMedia >= this.#silent) {
-      // What comes after is judged afresh, not averaged with what came before the outage.
+      // What comes after is judged afresh, after a warm-up of its own (the first seconds after an outage hold
+      // its freezes and a jitter buffer filling again), not averaged with what came before.
       this.#mos = null;
+      this.#windows = 0;
       return this.#set(0);
     }
     // A gap shorter than that: the level holds.
@@ -157,9 +159,11 @@ export class QualityLevel {
       this.#mos = null;
       return this.#set(null);
     }
+    // The warm-up's windows are not averaged in: a slow first second (a decoder waiting for its first key frame)
+    // would take many windows to rise from.
+    if (this.#windows <= this.#warmup) return this.#set(null);
     const score = Math.min(...scores);
     this.#mos = this.#mos === null ? score : this.#mos + (score - this.#mos) * (score < this.#mos ? FALL_WEIGHT : RISE_WEIGHT);
-    if (this.#windows <= this.#warmup) return this.#set(null);
     const bars = barsForMos(this.#mos);
     if (this.#level === null || this.#level === 0 || bars <= this.#level) return this.#set(bars);
     // Higher: only on the second window in a row that says so.

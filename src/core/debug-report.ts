@@ -28,8 +28,8 @@ export function debugReport({ state, quality, figures: f, path, recent }: DebugI
     `quality ${quality ? `${quality.level ?? '?'} of 5${quality.reasons.length ? `: ${quality.reasons.join(' ')}` : ''}${quality.cause ? ` (${quality.cause})` : ''}` : '-'}`,
     direction('  received', quality?.local ?? null),
     direction('  sent', quality?.remote ?? null),
-    `rtt ${figure(f?.rttMs, ' ms')}; jitter ${figure(audio?.jitterMs, ' ms', 1)}; audio loss ${expected ? figure((100 * audio!.packetsLost) / expected, ' %', 1) : '-'} of ${expected} packets`,
-    `video in ${video?.frameWidth ? `${video.frameWidth}×${video.frameHeight}` : '-'} at ${figure(video && f!.seconds ? video.framesDecoded / f!.seconds : null, ' fps')}, frozen ${figure(video?.freezeSeconds, ' s', 1)}`,
+    `rtt ${figure(f?.rttMs, ' ms')}; jitter ${figure(audio?.jitterMs, ' ms', 1)}; audio loss ${expected ? figure((100 * audio!.packetsLost) / expected, ' %', 1) : '-'} of ${expected} packets, concealed ${audio?.totalSamples ? figure((100 * audio.concealedSamples) / audio.totalSamples, ' %', 1) : '-'}`,
+    `video in ${video?.frameWidth ? `${video.frameWidth}×${video.frameHeight}` : '-'} at ${figure(video && f!.seconds ? video.framesDecoded / f!.seconds : null, ' fps')}, frozen ${figure(video?.freezeSeconds, ' s', 1)}, ${figure(video?.framesDropped)} dropped`,
     `sending ${figure(f ? f.sentBitrate / 1000 : null, ' kbit/s')} of ${figure(f?.availableBitrate == null ? null : f.availableBitrate / 1000, ' kbit/s')} available${f?.limitation ? `, limited by ${f.limitation}` : ''}`,
     ...recent,
   ].join('\n');

@@ -86,8 +86,17 @@ describe('call quality: the level over time', () => {
   const window = (audio: number | null, extra: Partial<QualityWindow> = {}): QualityWindow => ({ audio, video: null, flowing: true, reconnecting: false, ...extra });
   const run = (level: QualityLevel, windows: QualityWindow[]) => windows.map((w) => level.update(w).level);
 
-  it('is unknown for the first windows, then reads the score', () => {
+  it('is unknown for the first windows, then reads the score, without averaging the warm-up in', () => {
     expect(run(new QualityLevel(), [window(4.4), window(4.4), window(4.4), window(4.4)])).to.deep.equal([null, null, null, 5]);
+    // A slow first second (no key frame yet) does not hold the level down afterwards.
+    expect(run(new QualityLevel(), [window(1), window(2), window(4.4), window(4.4)])).to.deep.equal([null, null, null, 5]);
+  });
+
+  it('warms up again after an outage', () => {
+    const level = new QualityLevel({ warmupWindows: 2 });
+    run(level, Array(4).fill(window(4.4)));
+    expect(level.update(window(4.4, { reconnecting: true })).level).to.equal(0);
+    expect(run(level, [window(1), window(3), window(4.4)])).to.deep.equal([null, null, 5]);
   });
 
   it('holds 5 bars through one odd window on a clean call (no false alarm)', () => {

@@ -49,6 +49,7 @@ const RELAYED: Record<string, Record<string, unknown>> = {
   cancel: { callId: 'c1', reason: 'no-answer' },
   hangup: { callId: 'c1', reason: 'ice-failed' },
   'media-state': { callId: 'c1', muted: true, cameraOff: false },
+  quality: { callId: 'c1', level: 3, mos: 3.71, audio: 3.71, video: null, reasons: ['loss'], limitation: 'bandwidth', pixels: 640 * 360, fps: 24 },
   description: { callId: 'c1', generation: 2, description },
   candidate: { callId: 'c1', generation: 0, candidate },
 };
