@@ -323,13 +323,13 @@ export class CallWidget extends LitElement {
     show('local-video', this.#media.localStream);
     // Levels through the CSSOM, not `style` attributes: a page's CSP without 'unsafe-inline' blocks those.
     this.#showLevel(this.#media.reading.level);
-    this.renderRoot.querySelector<HTMLElement>('[part="remote-avatar"]')?.style.setProperty('--call-widget-peer-level', this.#media.peerLevel.toFixed(2));
   }
 
   #showLevel(level: number): void {
     const bar = this.renderRoot.querySelector<HTMLElement>('[part="meter-bar"]');
     if (bar) bar.style.width = `${Math.round(level * 100)}%`;
     bar?.parentElement?.setAttribute('aria-valuenow', String(Math.round(level * 100)));
+    this.renderRoot.querySelector<HTMLElement>('[part="remote-avatar"]')?.style.setProperty('--call-widget-peer-level', this.#media.peerLevel.toFixed(2));
     // `state` is owned by the state machine, so it is reflected by hand rather than declared a property.
     if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
     const value = this.#context.value;

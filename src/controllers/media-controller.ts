@@ -42,7 +42,10 @@ export class MediaController implements ReactiveController {
 
   readonly #showLevel: (level: number) => void;
 
-  /** `showLevel`: puts the microphone's level (0-1) on the meter, between renders. */
+  /**
+   * `showLevel`: puts the microphone's level (0-1) on the meter, and the peer's (`peerLevel`) on its avatar,
+   * between renders.
+   */
   constructor(host: MediaHost, showLevel: (level: number) => void) {
     this.#host = host;
     this.#showLevel = showLevel;
@@ -144,7 +147,7 @@ export class MediaController implements ReactiveController {
     const level = Math.min(1, Math.sqrt(audioLevel) * 1.5);
     if (Math.abs(level - this.peerLevel) < 0.05) return;
     this.peerLevel = level;
-    this.#host.requestUpdate();
+    this.#showLevel(this.reading.level);
   }
 
   hostDisconnected(): void {
