@@ -131,14 +131,47 @@ function publicSurface(files: string[], src: string): Set<string> {
   return names;
 }
 
-/** What TypeScript's libraries and the bundled packages declare: read once per process (tests build many times). */
-let platformAndPackage: Set<string> | undefined;
-function platformAndPackageMembers(modules: string): Set<string> {
-  platformAndPackage ??= new Set([
-    ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
-    ...declaredMembers(DECLARING_PACKAGES.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
-  ]);
-  return platformAndPackage;
+/** What TypeScript's libraries and the given packages declare: read once per process (tests build many times). */
+const declaredBy = new Map<string, Set<string>>();
+function platformAndPackageMembers(modules: string, packages = DECLARING_PACKAGES): Set<string> {
+  const key = packages.join(' ');
+  let names = declaredBy.get(key);
+  if (!names) {
+    names = new Set([
+      ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
+      ...declaredMembers(packages.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
+    ]);
+    declaredBy.set(key, names);
+  }
+  return names;
+}
+
+/**
+ * Members of socket.io-client's and engine.io-client's classes renamed like ours (0.17 KB gzip): their own
+ * methods and state, which nothing outside the bundle reaches either, as the bundle exports nothing and the
+ * widget hands its Socket.IO objects to no one. Named one by one rather than found, because the packages
+ * declare the wire's shapes as members too (the handshake's `sid` and `pingInterval`, a packet's `nsp`), and
+ * those must keep their names. The build fails on a name the packages no longer declare; one that the
+ * platform or Lit declares too, or that a bundled module holds as a string, keeps its name.
+ */
+export const PACKAGE_INTERNAL = [
+  // @socket.io/component-emitter
+  'emitReserved',
+  // socket.io-client: Manager, Socket
+  'skipReconnect', 'maybeReconnectOnOpen', 'onreconnect', 'ondecoded', 'ondata', 'onping', 'cleanup', 'backoff',
+  'reconnectionAttempts', 'reconnectionDelay', 'reconnectionDelayMax', 'randomizationFactor',
+  'receiveBuffer', 'sendBuffer', 'subEvents', 'notifyOutgoingListeners', 'emitEvent', 'emitBuffered', 'onpacket', 'onevent', 'onack',
+  // engine.io-client: Socket, and the timers it installs on itself and its transports
+  'setTransport', 'createTransport', 'onHandshake', 'priorWebsocketSuccess', 'setTimeoutFn', 'clearTimeoutFn',
+];
+const SOCKET_IO_PACKAGES = ['socket.io-client', 'engine.io-client', '@socket.io/component-emitter'];
+
+function packageInternalMembers(modules: string): string[] {
+  const declared = platformAndPackageMembers(modules, SOCKET_IO_PACKAGES);
+  const stale = PACKAGE_INTERNAL.filter((name) => !declared.has(name));
+  if (stale.length > 0) throw new Error(`PACKAGE_INTERNAL in build/member-names.ts: the packages no longer declare ${stale.join(', ')}: check the list against them`);
+  const elsewhere = platformAndPackageMembers(modules, DECLARING_PACKAGES.filter((name) => !SOCKET_IO_PACKAGES.includes(name)));
+  return PACKAGE_INTERNAL.filter((name) => !elsewhere.has(name));
 }
 
 const filesUnder = (dir: string, suffix: string): string[] =>
@@ -162,7 +195,8 @@ function renamableMembers(src: string, modules: string): string[] {
       ...declaredMembers([sourceFile(WIRE)], true),
       ...publicSurface(PUBLIC_TYPES.map(sourceFile), src),
     ]);
-    candidates = { key, names: [...declaredMembers(files)].filter((name) => !kept.has(name) && !name.startsWith('_')) };
+    const ours = [...declaredMembers(files)].filter((name) => !kept.has(name) && !name.startsWith('_'));
+    candidates = { key, names: [...new Set([...ours, ...packageInternalMembers(modules)])] };
   }
   return candidates.names;
 }
