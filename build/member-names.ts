@@ -64,6 +64,8 @@ function declaredMembers(files: string[], keys = false): Set<string> {
         ts.isSetAccessorDeclaration(node) ||
         ts.isPropertySignature(node) ||
         ts.isMethodSignature(node) ||
+        // `constructor(private readonly provider: …)`: a member too.
+        (ts.isParameter(node) && ts.isParameterPropertyDeclaration(node, node.parent)) ||
         (keys && (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)));
       if (member && named.name && ts.isIdentifier(named.name)) names.add(named.name.text);
       ts.forEachChild(node, visit);
