@@ -149,22 +149,26 @@ function platformAndPackageMembers(modules: string, packages = DECLARING_PACKAGE
 }
 
 /**
- * Members of socket.io-client's and engine.io-client's classes renamed like ours (0.17 KB gzip): their own
+ * Members of socket.io-client's and engine.io-client's classes renamed like ours (0.25 KB gzip): their own
  * methods and state, which nothing outside the bundle reaches either, as the bundle exports nothing and the
  * widget hands its Socket.IO objects to no one. Named one by one rather than found, because the packages
  * declare the wire's shapes as members too (the handshake's `sid` and `pingInterval`, a packet's `nsp`), and
  * those must keep their names. The build fails on a name the packages no longer declare; one that the
- * platform or Lit declares too, or that a bundled module holds as a string, keeps its name.
+ * platform or Lit declares too, that crosses the bundle's edge through our code (a callback of our public
+ * surface named `onError`), or that a bundled module holds as a string, keeps its name.
  */
 export const PACKAGE_INTERNAL = [
   // @socket.io/component-emitter
-  'emitReserved',
+  'emitReserved', 'hasListeners',
   // socket.io-client: Manager, Socket
   'skipReconnect', 'maybeReconnectOnOpen', 'onreconnect', 'ondecoded', 'ondata', 'onping', 'cleanup', 'backoff',
   'reconnectionAttempts', 'reconnectionDelay', 'reconnectionDelayMax', 'randomizationFactor',
   'receiveBuffer', 'sendBuffer', 'subEvents', 'notifyOutgoingListeners', 'emitEvent', 'emitBuffered', 'onpacket', 'onevent', 'onack',
+  'subs', 'acks', 'ids', 'engine', 'encoder', 'decoder',
   // engine.io-client: Socket, and the timers it installs on itself and its transports
   'setTransport', 'createTransport', 'onHandshake', 'priorWebsocketSuccess', 'setTimeoutFn', 'clearTimeoutFn',
+  // engine.io-client: Transport, which the WebSocket and the long-polling part (built apart, same names) extend
+  'onOpen', 'onClose', 'onData', 'onPacket', 'onError', 'supportsBinary', 'doOpen', 'doClose', 'doWrite',
 ];
 const SOCKET_IO_PACKAGES = ['socket.io-client', 'engine.io-client', '@socket.io/component-emitter'];
 
@@ -191,14 +195,15 @@ function renamableMembers(src: string, modules: string): string[] {
   const files = filesUnder(src, '.ts');
   const key = files.map((file) => `${file}:${statSync(file).mtimeMs}`).join('\n');
   if (candidates?.key !== key) {
-    const kept = new Set([
-      ...platformAndPackageMembers(modules),
+    // What crosses the bundle's edge through our own code: kept whoever declares it, the packages' internals too.
+    const crossing = new Set([
       ...declaredMembers(EXTERNAL_SHAPES.map(sourceFile)),
       ...declaredMembers([sourceFile(WIRE)], true),
       ...publicSurface(PUBLIC_TYPES.map(sourceFile), src),
     ]);
+    const kept = new Set([...platformAndPackageMembers(modules), ...crossing]);
     const ours = [...declaredMembers(files)].filter((name) => !kept.has(name) && !name.startsWith('_'));
-    candidates = { key, names: [...new Set([...ours, ...packageInternalMembers(modules)])] };
+    candidates = { key, names: [...new Set([...ours, ...packageInternalMembers(modules).filter((name) => !crossing.has(name))])] };
   }
   return candidates.names;
 }

@@ -24,7 +24,7 @@ describe('members of ours in the bundle', () => {
   });
 
   it("are renamed together with socket.io-client's own (PACKAGE_INTERNAL), whose wire names stay", () => {
-    for (const name of ['emitReserved', 'maybeReconnectOnOpen', 'notifyOutgoingListeners', 'onHandshake', 'setTimeoutFn']) {
+    for (const name of ['emitReserved', 'maybeReconnectOnOpen', 'notifyOutgoingListeners', 'onHandshake', 'setTimeoutFn', 'doWrite', 'supportsBinary']) {
       assert.doesNotMatch(bundle, member(name), name);
     }
     // The handshake's and the packets' fields, and the options the widget passes that engine.io reads by name.
