@@ -1,5 +1,6 @@
 import minifyHTMLLiterals from '@lit-labs/rollup-plugin-minify-html-literals';
 import { defineConfig } from 'vite';
+import { cssLiteralsAsStrings } from './build/css-literals.js';
 import { unusedMembersLeftOut } from './build/left-out.js';
 import { internalMembersRenamed, quotedNamesKeptWhole, type NameCache } from './build/member-names.js';
 import { BANNER, builtApart, OWN_BANNER, OXC_MINIFY, selfContainedChunks } from './build/on-demand.js';
@@ -38,6 +39,8 @@ export default defineConfig({
     // The whitespace, comments and quotes of our `html` and `css` templates go (Lit's own plugin: lightningcss
     // for the styles, html-minifier-next for the markup), which the JS minifier leaves in template literals.
     minifyHTMLLiterals({ include: ['src/**/*.ts'], failOnError: true }),
+    // Then the `css` templates, minified, become the one string each holds (build/css-literals.ts).
+    cssLiteralsAsStrings(),
     builtApart(names),
     compressAgain(names),
     selfContainedChunks(),

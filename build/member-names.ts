@@ -64,6 +64,8 @@ function declaredMembers(files: string[], keys = false): Set<string> {
         ts.isSetAccessorDeclaration(node) ||
         ts.isPropertySignature(node) ||
         ts.isMethodSignature(node) ||
+        // `constructor(private readonly provider: …)`: a member too.
+        (ts.isParameter(node) && ts.isParameterPropertyDeclaration(node, node.parent)) ||
         (keys && (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)));
       if (member && named.name && ts.isIdentifier(named.name)) names.add(named.name.text);
       ts.forEachChild(node, visit);
@@ -131,14 +133,51 @@ function publicSurface(files: string[], src: string): Set<string> {
   return names;
 }
 
-/** What TypeScript's libraries and the bundled packages declare: read once per process (tests build many times). */
-let platformAndPackage: Set<string> | undefined;
-function platformAndPackageMembers(modules: string): Set<string> {
-  platformAndPackage ??= new Set([
-    ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
-    ...declaredMembers(DECLARING_PACKAGES.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
-  ]);
-  return platformAndPackage;
+/** What TypeScript's libraries and the given packages declare: read once per process (tests build many times). */
+const declaredBy = new Map<string, Set<string>>();
+function platformAndPackageMembers(modules: string, packages = DECLARING_PACKAGES): Set<string> {
+  const key = packages.join(' ');
+  let names = declaredBy.get(key);
+  if (!names) {
+    names = new Set([
+      ...declaredMembers(filesUnder(join(modules, 'typescript/lib'), 'd.ts').filter((file) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(file))),
+      ...declaredMembers(packages.flatMap((name) => filesUnder(join(modules, name), 'd.ts'))),
+    ]);
+    declaredBy.set(key, names);
+  }
+  return names;
+}
+
+/**
+ * Members of socket.io-client's and engine.io-client's classes renamed like ours (0.25 KB gzip): their own
+ * methods and state, which nothing outside the bundle reaches either, as the bundle exports nothing and the
+ * widget hands its Socket.IO objects to no one. Named one by one rather than found, because the packages
+ * declare the wire's shapes as members too (the handshake's `sid` and `pingInterval`, a packet's `nsp`), and
+ * those must keep their names. The build fails on a name the packages no longer declare; one that the
+ * platform or Lit declares too, that crosses the bundle's edge through our code (a callback of our public
+ * surface named `onError`), or that a bundled module holds as a string, keeps its name.
+ */
+export const PACKAGE_INTERNAL = [
+  // @socket.io/component-emitter
+  'emitReserved', 'hasListeners',
+  // socket.io-client: Manager, Socket
+  'skipReconnect', 'maybeReconnectOnOpen', 'onreconnect', 'ondecoded', 'ondata', 'onping', 'cleanup', 'backoff',
+  'reconnectionAttempts', 'reconnectionDelay', 'reconnectionDelayMax', 'randomizationFactor',
+  'receiveBuffer', 'sendBuffer', 'subEvents', 'notifyOutgoingListeners', 'emitEvent', 'emitBuffered', 'onpacket', 'onevent', 'onack',
+  'subs', 'acks', 'ids', 'engine', 'encoder', 'decoder',
+  // engine.io-client: Socket, and the timers it installs on itself and its transports
+  'setTransport', 'createTransport', 'onHandshake', 'priorWebsocketSuccess', 'setTimeoutFn', 'clearTimeoutFn',
+  // engine.io-client: Transport, which the WebSocket and the long-polling part (built apart, same names) extend
+  'onOpen', 'onClose', 'onData', 'onPacket', 'onError', 'supportsBinary', 'doOpen', 'doClose', 'doWrite',
+];
+const SOCKET_IO_PACKAGES = ['socket.io-client', 'engine.io-client', '@socket.io/component-emitter'];
+
+function packageInternalMembers(modules: string): string[] {
+  const declared = platformAndPackageMembers(modules, SOCKET_IO_PACKAGES);
+  const stale = PACKAGE_INTERNAL.filter((name) => !declared.has(name));
+  if (stale.length > 0) throw new Error(`PACKAGE_INTERNAL in build/member-names.ts: the packages no longer declare ${stale.join(', ')}: check the list against them`);
+  const elsewhere = platformAndPackageMembers(modules, DECLARING_PACKAGES.filter((name) => !SOCKET_IO_PACKAGES.includes(name)));
+  return PACKAGE_INTERNAL.filter((name) => !elsewhere.has(name));
 }
 
 const filesUnder = (dir: string, suffix: string): string[] =>
@@ -156,13 +195,15 @@ function renamableMembers(src: string, modules: string): string[] {
   const files = filesUnder(src, '.ts');
   const key = files.map((file) => `${file}:${statSync(file).mtimeMs}`).join('\n');
   if (candidates?.key !== key) {
-    const kept = new Set([
-      ...platformAndPackageMembers(modules),
+    // What crosses the bundle's edge through our own code: kept whoever declares it, the packages' internals too.
+    const crossing = new Set([
       ...declaredMembers(EXTERNAL_SHAPES.map(sourceFile)),
       ...declaredMembers([sourceFile(WIRE)], true),
       ...publicSurface(PUBLIC_TYPES.map(sourceFile), src),
     ]);
-    candidates = { key, names: [...declaredMembers(files)].filter((name) => !kept.has(name) && !name.startsWith('_')) };
+    const kept = new Set([...platformAndPackageMembers(modules), ...crossing]);
+    const ours = [...declaredMembers(files)].filter((name) => !kept.has(name) && !name.startsWith('_'));
+    candidates = { key, names: [...new Set([...ours, ...packageInternalMembers(modules).filter((name) => !crossing.has(name))])] };
   }
   return candidates.names;
 }

@@ -23,6 +23,14 @@ describe('members of ours in the bundle', () => {
     }
   });
 
+  it("are renamed together with socket.io-client's own (PACKAGE_INTERNAL), whose wire names stay", () => {
+    for (const name of ['emitReserved', 'maybeReconnectOnOpen', 'notifyOutgoingListeners', 'onHandshake', 'setTimeoutFn', 'doWrite', 'supportsBinary']) {
+      assert.doesNotMatch(bundle, member(name), name);
+    }
+    // The handshake's and the packets' fields, and the options the widget passes that engine.io reads by name.
+    for (const name of ['pingInterval', 'pingTimeout', 'sid', 'nsp', 'tryAllTransports']) assert.match(bundle, member(name), name);
+  });
+
   it('keep their names where something outside reads or writes them', () => {
     const crossing = {
       'the wire protocol': ['callId', 'resumeToken', 'resumed', 'generation', 'ringTimeout'],
