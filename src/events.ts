@@ -80,15 +80,6 @@ export class CallMediaStateEvent extends CustomEvent<CallMediaStateDetail> {
   }
 }
 
-declare global {
-  interface HTMLElementEventMap {
-    'call-device-change': CallDeviceChangeEvent;
-    'call-media-state': CallMediaStateEvent;
-    'call-state-change': CallStateChangeEvent;
-    'call-error': CallErrorEvent;
-    'call-reconnect': CallReconnectEvent;
-  }
-}
 
 /**
  * `{level, mos, audio, video, reasons, cause, local, remote}`: the call's quality (see `CallWidget.quality`). Sent
@@ -109,5 +100,17 @@ export type CallSummaryDetail = CallSummary;
 export class CallSummaryEvent extends CustomEvent<CallSummaryDetail> {
   constructor(detail: CallSummaryDetail) {
     super('call-summary', { detail, bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'call-device-change': CallDeviceChangeEvent;
+    'call-media-state': CallMediaStateEvent;
+    'call-state-change': CallStateChangeEvent;
+    'call-error': CallErrorEvent;
+    'call-reconnect': CallReconnectEvent;
+    'call-quality-change': CallQualityChangeEvent;
+    'call-summary': CallSummaryEvent;
   }
 }
