@@ -104,7 +104,13 @@ try {
   const bob = await visitor('Bob', videoRoom, WIDE);
   await callBetween(alice, bob);
   await until(alice, playing('remote-video'));
+  // The quality bars, once the first seconds' warm-up is over.
+  await until(alice, `r.querySelector('[part="quality"]')`);
   await shot(alice, 'in-call');
+  await run(alice, 'w.debug = true');
+  await until(alice, `r.querySelector('[part="debug"]')`);
+  await shot(alice, 'debug');
+  await run(alice, 'w.debug = false');
 
   await run(bob, 'w.setMuted(true)');
   await until(alice, `r.querySelector('[part="remote-muted"]')`);

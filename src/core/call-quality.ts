@@ -112,15 +112,16 @@ export interface QualityLevelOptions {
 }
 
 /**
- * The asymmetric moving average: a worse window moves the score 60 % of the way to it (a real drop shows within
- * two windows, one odd window does not take a bar by itself), a better one 20 % (a recovery has to last).
+ * The asymmetric moving average, of the median of the last three windows: a worse reading moves the score 60 %
+ * of the way to it (a real drop shows on its second window; a single odd one, a 200 ms freeze, is the median's
+ * to ignore), a better one 20 % (a recovery has to last).
  */
 const FALL_WEIGHT = 0.6;
 const RISE_WEIGHT = 0.2;
 
 /**
- * 0-5 bars from a stream of windows, smoothed so that it does not cry wolf: the score falls fast and rises
- * slowly (FALL_WEIGHT, RISE_WEIGHT), and the bars go up only after two windows in a row that read higher.
+ * 0-5 bars from a stream of windows, smoothed so that it does not cry wolf: one odd window counts for nothing
+ * (the median of three), the score falls fast and rises slowly (FALL_WEIGHT, RISE_WEIGHT), and the bars go up only after two windows in a row that read higher.
  * Unknown (null) for the first windows and while there is nothing to judge; 0 while reconnecting or after
  * `silentWindows` windows without media.
  */
@@ -132,6 +133,8 @@ export class QualityLevel {
   #mos: number | null = null;
   #level: QualityReading['level'] = null;
   #higherInARow = 0;
+  /** The last three windows' scores: the level reads their median, so one odd window (a stutter) moves nothing. */
+  #recent: number[] = [];
 
   constructor({ warmupWindows = 3, silentWindows = 4 }: QualityLevelOptions = {}) {
     this.#warmup = warmupWindows;
@@ -149,6 +152,7 @@ export class QualityLevel {
       // What comes after is judged afresh, after a warm-up of its own (the first seconds after an outage hold
       // its freezes and a jitter buffer filling again), not averaged with what came before.
       this.#mos = null;
+      this.#recent = [];
       this.#windows = 0;
       return this.#set(0);
     }
@@ -157,12 +161,15 @@ export class QualityLevel {
     const scores = [window.audio, window.video].filter((score): score is number => score !== null);
     if (scores.length === 0) {
       this.#mos = null;
+      this.#recent = [];
       return this.#set(null);
     }
     // The warm-up's windows are not averaged in: a slow first second (a decoder waiting for its first key frame)
     // would take many windows to rise from.
     if (this.#windows <= this.#warmup) return this.#set(null);
-    const score = Math.min(...scores);
+    this.#recent = [...this.#recent.slice(-2), Math.min(...scores)];
+    // The median of three (of two, the higher): a real drop shows on its second window.
+    const score = [...this.#recent].sort((a, b) => a - b)[this.#recent.length >> 1]!;
     this.#mos = this.#mos === null ? score : this.#mos + (score - this.#mos) * (score < this.#mos ? FALL_WEIGHT : RISE_WEIGHT);
     const bars = barsForMos(this.#mos);
     if (this.#level === null || this.#level === 0 || bars <= this.#level) return this.#set(bars);
