@@ -314,6 +314,12 @@ export function attachSignaling(io: Server, options: SignalingOptions): Signalin
     const kept = participant.sent;
     const n = ++kept.count;
     const size = payloadSize(payload);
+    // A quality report holds until the next one: only the latest is worth a replay, and a run of them must not
+    // push the call's own messages out of what is kept.
+    if (event === 'quality') {
+      const earlier = kept.recent.findIndex((message) => message.event === 'quality');
+      if (earlier >= 0) kept.bytes -= kept.recent.splice(earlier, 1)[0]!.size;
+    }
     kept.recent.push({ n, event, payload, size });
     kept.bytes += size;
     while (kept.recent.length > MAX_KEPT_MESSAGES || kept.bytes > MAX_KEPT_BYTES) kept.bytes -= kept.recent.shift()!.size;

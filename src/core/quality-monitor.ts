@@ -90,6 +90,7 @@ export class QualityMonitor {
   #peer: QualityReport | null = null;
   #limitation: 'cpu' | 'bandwidth' | null = null;
   #sentKey = '';
+  #sentFps: number | undefined;
   /** The last second's figures, for the debug panel. */
   figures: StatsWindow | null = null;
   #loss = 0;
@@ -181,15 +182,23 @@ export class QualityMonitor {
       ...this.#local,
       reasons: reasons as ('loss' | 'delay')[],
       ...(this.#limitation && { limitation: this.#limitation }),
-      ...(window.sent && { pixels: window.sent.pixels, fps: Math.round(window.sent.fps) }),
+      ...(window.sent && { pixels: window.sent.pixels, fps: this.#fps(window.sent.fps) }),
     };
-    // What the peer judges by changes rarely: the level, the reasons, what is sent (a frame rate in steps of 5).
-    const key = JSON.stringify([report.level, reasons, report.limitation, report.pixels, Math.round((report.fps ?? 0) / 5)]);
+    // What the peer judges by changes rarely: the level, the reasons, what is sent.
+    const key = JSON.stringify([report.level, reasons, report.limitation, report.pixels, report.fps]);
     if (key !== this.#sentKey) {
       this.#sentKey = key;
+      this.#sentFps = report.fps;
       this.#send(report);
     }
     this.#onChange(this.quality);
+  }
+
+  /** The frame rate to report: the last one sent while the rate wanders within a fifth of it (or 3 fps). */
+  #fps(measured: number): number {
+    const fps = Math.round(measured);
+    const last = this.#sentFps;
+    return last !== undefined && Math.abs(fps - last) < Math.max(3, last / 5) ? last : fps;
   }
 
   #count(window: StatsWindow, quality: CallQuality): void {

@@ -65,6 +65,28 @@ describe('resuming after a dropped connection', () => {
     b.socket.close();
   });
 
+  it('keeps only the latest quality report for a resume, so a run of them pushes nothing else out', async () => {
+    const name = room();
+    const a = await joined(server, name);
+    const b = await joined(server, name);
+    drop(a.socket);
+    await sleep(300);
+    const report = (level: number) => ({ callId: 'c', level, mos: null, audio: null, video: null, reasons: [] });
+    assert.equal((await request(b.socket, 'candidate', { callId: 'c', candidate: { candidate: 'candidate:1' } })).ok, true);
+    // More reports than the server keeps messages: the candidate before them still comes back.
+    for (let i = 0; i < 120; i++) assert.equal((await request(b.socket, 'quality', report(i % 6))).ok, true);
+    const again = await client(server);
+    const received = inbox(again, { raw: true });
+    await request(again, 'join', { v: PROTOCOL_VERSION, room: name, resume: a.ack.resumeToken, received: 1 });
+    await sleep(200);
+    assert.deepEqual(
+      received.map(([event, payload]) => `${event}:${payload.candidate?.candidate ?? payload.level}`),
+      ['candidate:candidate:1', `quality:${119 % 6}`],
+    );
+    again.close();
+    b.socket.close();
+  });
+
   it('sends again what a connection swallowed: every message after the last one the client says it received', async () => {
     const name = room();
     const a = await joined(server, name);
