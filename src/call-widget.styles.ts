@@ -6,6 +6,7 @@ export const styles = css`
     --call-widget-foreground: #f9fafb;
     --call-widget-accent: #15803d;
     --call-widget-danger: #b91c1c;
+    --call-widget-warning: #f59e0b;
     --call-widget-radius: 12px;
     --call-widget-gap: 8px;
     --call-widget-control-background: #374151;
@@ -123,29 +124,29 @@ export const styles = css`
     border-radius: 6px;
     background: rgb(0 0 0 / 0.6);
   }
-  i {
+  [part='quality-bar'] {
     width: 3px;
     height: 20%;
     background: var(--call-widget-accent);
     opacity: 0.35;
   }
-  i + i {
+  i:nth-child(2) {
     height: 40%;
   }
-  i + i + i {
+  i:nth-child(3) {
     height: 60%;
   }
-  i + i + i + i {
+  i:nth-child(4) {
     height: 80%;
   }
-  i + i + i + i + i {
+  i:nth-child(5) {
     height: 100%;
   }
   .lit {
     opacity: 1;
   }
   .fair i {
-    background: var(--call-widget-warning, #f59e0b);
+    background: var(--call-widget-warning);
   }
   .poor i {
     background: var(--call-widget-danger);

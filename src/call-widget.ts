@@ -10,7 +10,7 @@ import type { DeviceKind, DeviceLists } from './core/devices.js';
 import type { CaptureState } from './core/local-media.js';
 import type { CallPath, IceDiagnosticSummary } from './core/ice-diagnostics.js';
 import type { CallQuality } from './core/quality-monitor.js';
-import { qualityLabel, statusText } from './messages.js';
+import { statusText } from './messages.js';
 
 /**
  * A drop-in 1:1 audio/video call. Point it at a signaling server and a room; two visitors in the same room
@@ -313,6 +313,11 @@ export class CallWidget extends LitElement {
   }
 
   protected override updated(): void {
+    if (this.debug && !this.#debugReport)
+      import('./core/debug-report.js').then(
+        (m) => ((this.#debugReport = m.debugReport), this.requestUpdate()),
+        (error: Error) => console.warn(`[call-widget] the debug panel could not load (${error.message})`),
+      );
     // By hand rather than a `.srcObject` binding: Lit sets an object-valued property on every render, and each
     // assignment reloads the <video> (a black frame, and a `play()` interrupted).
     const show = (part: string, stream: MediaStream | null) => {
@@ -387,7 +392,6 @@ export class CallWidget extends LitElement {
     const quality = this.#call.quality;
     const level = quality?.level;
     const indicator = level != null && this.qualityIndicator !== 'off' && (this.qualityIndicator !== 'auto' || level <= 3);
-    if (this.debug && !this.#debugReport) void import('./core/debug-report.js').then((m) => ((this.#debugReport = m.debugReport), this.requestUpdate()));
     return html`
       <div part="stage" class=${media.previewing && !inCall ? 'preview' : ''}>
         <video
@@ -413,7 +417,7 @@ export class CallWidget extends LitElement {
           aria-label="Your camera"
         ></video>
         ${indicator
-          ? html`<span part="quality" role="img" data-level=${level} class=${level < 3 ? 'poor' : level < 4 ? 'fair' : ''} aria-label=${qualityLabel(quality!)} title=${qualityLabel(quality!)}
+          ? html`<span part="quality" role="img" data-level=${level} class=${level < 3 ? 'poor' : level < 4 ? 'fair' : ''} aria-label=${this.#call.qualityText} title=${this.#call.qualityText}
               >${[1, 2, 3, 4, 5].map((bar) => html`<i part="quality-bar" class=${bar <= level ? 'lit' : ''}></i>`)}</span
             >`
           : nothing}

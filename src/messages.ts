@@ -46,8 +46,7 @@ const REASON_TEXT: Record<QualityReason, string> = { loss: 'data lost', delay: '
 
 /** The quality indicator's label: "Connection good, 4 of 5", and what is wrong, where, when it is poor. */
 export function qualityLabel({ level, reasons, cause }: CallQuality): string {
-  if (level === null) return 'Checking the connection';
   const why = reasons.map((reason) => REASON_TEXT[reason]);
   if (cause) why.push(cause === 'local' ? 'on your side' : 'on the other side');
-  return `Connection ${LEVEL_WORD[level]}, ${level} of 5${why.length ? `: ${why.join(', ')}` : ''}`;
+  return `Connection ${LEVEL_WORD[level!]}, ${level} of 5${why.length ? `: ${why.join(', ')}` : ''}`;
 }

@@ -9,6 +9,7 @@ import { CallMachine, isInCall, type CallReason, type CallState, type CallTransi
 import { CallSession, type CallErrorInfo, type CallSessionConfig } from '../core/call-session.js';
 import type { IceDiagnosticSummary } from '../core/ice-diagnostics.js';
 import { resolveWidgetConfig, type WidgetAttributes } from '../core/widget-config.js';
+import { QualityAlert } from '../core/quality-alert.js';
 import type { CallQuality } from '../core/quality-monitor.js';
 import type { StatsWindow } from '../core/stats-window.js';
 import { CallErrorEvent, CallQualityChangeEvent, CallReconnectEvent, CallStateChangeEvent, CallSummaryEvent } from '../events.js';
@@ -18,8 +19,6 @@ import { FrameCounter } from './frame-counter.js';
 import type { MediaController } from './media-controller.js';
 import { PageLifecycleController } from './page-lifecycle-controller.js';
 
-/** A drop to a poor connection is announced at most this often (a link that flaps must not chatter). */
-const ANNOUNCE_EVERY_MS = 10_000;
 /** Events the debug panel lists. */
 const RECENT_EVENTS = 12;
 
@@ -58,7 +57,9 @@ export class CallController implements ReactiveController {
   figures: StatsWindow | null = null;
   /** What the live region says of a drop to a poor connection; empty once it is better again. */
   announcement = '';
-  #announcedAt = -Infinity;
+  readonly #alert = new QualityAlert();
+  /** The indicator's label ("Connection good, 4 of 5"), made once per window; empty while the level is unknown. */
+  qualityText = '';
   /** The last events, newest last, for the debug panel. */
   readonly recent: string[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -200,7 +201,7 @@ export class CallController implements ReactiveController {
 
   /**
    * Re-renders when the indicator's label changes (the level, its reasons), and tells the page when the level
-   * does; a drop to 2 bars or fewer is announced, once per ANNOUNCE_EVERY_MS.
+   * does; a drop to 2 bars or fewer is announced (`QualityAlert` says when).
    */
   #onQuality(quality: CallQuality | null, figures: StatsWindow | null): void {
     const before = this.quality;
@@ -212,12 +213,11 @@ export class CallController implements ReactiveController {
       this.#note(`quality ${level ?? 'unknown'}`);
       this.#host.dispatchEvent(new CallQualityChangeEvent(quality));
     }
-    if (level === null || level > 2) this.announcement = '';
-    else if ((beforeLevel === null || beforeLevel > 2) && Date.now() - this.#announcedAt >= ANNOUNCE_EVERY_MS) {
-      this.announcement = qualityLabel(quality!);
-      this.#announcedAt = Date.now();
-    }
-    if (!before || !quality || qualityLabel(before) !== qualityLabel(quality) || this.#host.debug) this.#host.requestUpdate();
+    const label = quality && level !== null ? qualityLabel(quality) : '';
+    if (this.#alert.update(level, Date.now())) this.announcement = label;
+    else if (level === null || level > 2) this.announcement = '';
+    if (label !== this.qualityText || this.#host.debug) this.#host.requestUpdate();
+    this.qualityText = label;
   }
 
   /** One line for the debug panel's recent events. */

@@ -37,7 +37,7 @@ export class MediaController implements ReactiveController {
   peer: CaptureState | null = null;
   /** A sentence about devices for the visitor, for a few seconds. */
   notice: string | null = null;
-  /** The peer's voice level (0-1), while its name stands in for its video. */
+  /** The peer's voice level (0-1) during a call, from its stats poll: its avatar shows it while its camera is off. */
   peerLevel = 0;
 
   readonly #showLevel: (level: number) => void;

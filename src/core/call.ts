@@ -233,6 +233,7 @@ export class Call {
     });
     this.connection = connection;
     this.recovery?.resetBaseline();
+    this.quality?.resetBaseline();
     for (const signal of this.#held.splice(0)) void connection.handle(signal);
     void this.fillSenders();
     return connection;
@@ -318,7 +319,9 @@ export class Call {
         level = report.audioLevel ?? 0;
       } else if (report.kind === 'video') decoded += report.framesDecoded ?? 0;
     });
-    if (this.ended) return null;
+    // A sample of a connection replaced meanwhile (a rebuild) is not this one's baseline.
+    if (this.ended || this.connection?.pc !== pc) return null;
+    this.#env.onPeerLevel(level);
     // Video is expected while a video m-line is negotiated to receive (not once either side went audio-only),
     // and the peer's camera is on.
     const receivesVideo = !this.peerMedia.cameraOff && pc
@@ -327,7 +330,6 @@ export class Call {
     const recovery = this.recovery;
     if (recovery?.flowing || recovery?.recovering)
       this.quality.add(stats, this.#env.clock.now(), { receivesVideo, peerMuted: this.peerMedia.muted, reconnecting: recovery.recovering });
-    this.#env.onPeerLevel(level);
     return { audio, video: receivesVideo ? (this.#env.framesPresented?.() ?? decoded) : null };
   }
 

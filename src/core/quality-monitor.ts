@@ -46,7 +46,7 @@ export type LevelTimes = Record<'0' | '1' | '2' | '3' | '4' | '5' | 'unknown', n
 /** The call's figures from its first media on, for `call-summary`. */
 export interface QualityTotals {
   levels: LevelTimes;
-  /** Mean and lowest score (the worse direction's), over the windows that had one; null if none had. */
+  /** Mean and lowest score of what this side received, over the windows with media; null if none had. */
   meanMos: number | null;
   minMos: number | null;
   /** Mean round-trip time, ms; null if never known. */
@@ -127,7 +127,8 @@ export class QualityMonitor {
       audio: lowest((d) => d.audio),
       video: lowest((d) => d.video),
       reasons: trouble ? [...worse.reasons, ...(limitation ? [limitation] : [])] : [],
-      cause: trouble && known ? (sending ? 'local' : 'remote') : null,
+      // An outage (0) cannot be placed: the other side's last report is from before it.
+      cause: trouble && known && level !== 0 ? (sending ? 'local' : 'remote') : null,
       local,
       remote,
     };
@@ -154,6 +155,11 @@ export class QualityMonitor {
     if (last) this.#score(statsWindow(last.stats, stats, (now - last.at) / 1000), inputs);
   }
 
+  /** A new connection (a rebuild) counts from zero: the next snapshot is a baseline, not a window. */
+  resetBaseline(): void {
+    this.#last = null;
+  }
+
   /** What the peer says of its reception. */
   onPeerReport(report: QualityReport): void {
     this.#peer = report;
@@ -177,7 +183,7 @@ export class QualityMonitor {
     }
     this.#local = { level: reading.level, mos: round(reading.mos), audio: round(audio), video: round(video), reasons };
     this.#limitation = window.limitation === 'cpu' || window.limitation === 'bandwidth' ? window.limitation : null;
-    this.#count(window, this.quality);
+    this.#count(window);
     const report: QualityReport = {
       ...this.#local,
       reasons: reasons as ('loss' | 'delay')[],
@@ -201,13 +207,16 @@ export class QualityMonitor {
     return last !== undefined && Math.abs(fps - last) < Math.max(3, last / 5) ? last : fps;
   }
 
-  #count(window: StatsWindow, quality: CallQuality): void {
+  #count(window: StatsWindow): void {
     const t = this.#totals;
-    t.levels[quality.level === null ? 'unknown' : (`${quality.level}` as const)] += window.seconds * 1000;
-    if (quality.mos !== null) {
-      t.mos += quality.mos;
+    const { level } = this.quality;
+    t.levels[level === null ? 'unknown' : (`${level}` as const)] += window.seconds * 1000;
+    // The score of what this side received, while it had one: the peer's report may be from before an outage.
+    const { mos } = this.#local;
+    if (mos !== null && this.#local.level) {
+      t.mos += mos;
       t.mosCount += 1;
-      t.minMos = Math.min(t.minMos, quality.mos);
+      t.minMos = Math.min(t.minMos, mos);
     }
     if (window.rttMs !== null) {
       t.rtt += window.rttMs;

@@ -102,7 +102,7 @@ export const IceCandidate = v.object({
 export const Generation = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
 
 /** A score on the MOS scale (1-4.5), or null when there is none (`quality`). */
-const QualityScore = v.nullable(v.pipe(v.number(), v.minValue(1), v.maxValue(5)));
+const QualityScore = v.nullable(v.pipe(v.number(), v.minValue(1), v.maxValue(4.5)));
 
 const Peer = v.object({ id: ParticipantId, displayName: v.optional(DisplayName) });
 export type Peer = v.InferOutput<typeof Peer>;
@@ -213,9 +213,13 @@ export const RelayedMessages = {
     mos: QualityScore,
     audio: QualityScore,
     video: QualityScore,
-    reasons: v.pipe(v.array(v.picklist(['loss', 'delay'])), v.maxLength(2)),
+    reasons: v.pipe(
+      v.array(v.picklist(['loss', 'delay'])),
+      v.check((reasons) => new Set(reasons).size === reasons.length, 'reasons must not repeat'),
+    ),
     limitation: v.optional(v.picklist(['cpu', 'bandwidth'])),
-    pixels: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e8))),
+    /** Up to 8K (7680 × 4320): more than any camera sends, and a claim past it would cost our score. */
+    pixels: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(33_177_600))),
     fps: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1000))),
   }),
   description: v.object({ callId: CallId, generation: v.optional(Generation), description: SessionDescription }),

@@ -60,8 +60,10 @@ describe('call quality on a real call', function () {
 
   it('is unknown at first, then reads a clean call as 4 or 5 bars both ways, with a labelled indicator', async () => {
     const { alice, bob } = await connectedPair();
-    // Straight after connecting, the first windows are the warm-up.
-    expect(alice.quality?.level ?? null).to.equal(null);
+    // The first windows are the warm-up: scored (so `quality` is there), but not yet a level.
+    await untilQuality(alice, (q) => q.local.audio !== null);
+    expect(alice.quality!.local.level).to.equal(null);
+    expect(part(alice, 'quality')).to.equal(null);
     const [a, b] = await Promise.all([qualityWhere(alice, (q) => q.level !== null), qualityWhere(bob, (q) => q.level !== null)]);
     for (const q of [a, b]) {
       expect(q.level).to.be.at.least(4);
@@ -118,9 +120,9 @@ describe('call quality on a real call', function () {
       expect(summary.meanMos).to.be.greaterThan(4);
       expect(summary.minMos).to.be.at.most(summary.meanMos!);
       expect(summary.lossPercent).to.be.lessThan(1);
-      const levels = Object.values(summary.levels).reduce((sum, ms) => sum + ms, 0);
-      expect(levels).to.be.closeTo(summary.durationMs, 2500);
+      // The time at each level is the fake-clock unit test's to check; here, that both were counted.
       expect(summary.levels.unknown).to.be.greaterThan(0);
+      expect(summary.levels['4'] + summary.levels['5']).to.be.greaterThan(0);
     }
     expect(alice.quality).to.equal(null);
   });
@@ -134,6 +136,6 @@ describe('call quality on a real call', function () {
     expect(text).to.match(/state connected; path direct udp/);
     expect(text).to.match(/rtt \d+ ms/);
     expect(text).to.match(/received: level [\d?], mos (\d\.\d\d|-), audio \d\.\d\d/);
-    expect(text).to.match(/connected/);
+    expect(text).to.match(/^\d\d:\d\d:\d\d connected$/m);
   });
 });

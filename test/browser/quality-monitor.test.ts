@@ -110,11 +110,25 @@ describe('quality monitor', () => {
     expect(m.quality).to.deep.include({ level: 3, reasons: ['cpu'], cause: 'local' });
   });
 
-  it('is 0 at once on reconnecting, without waiting for a window', () => {
+  it('is 0 at once on reconnecting, without waiting for a window, and blames nobody for the outage', () => {
     const { m, run } = monitor();
     run(0, 6);
+    m.onPeerReport(CLEAN_PEER);
     m.add(snapshot(6.2), 6200, { ...FLOWING, reconnecting: true });
-    expect(m.quality.level).to.equal(0);
+    expect(m.quality).to.deep.include({ level: 0, cause: null });
+  });
+
+  it('takes the first snapshot after a rebuild as a baseline, not a window against the old connection', () => {
+    const { m, run, changes } = monitor();
+    run(0, 6);
+    const before = changes.length;
+    m.resetBaseline();
+    // The new connection's counters start again from zero.
+    m.add(snapshot(1), 7000, FLOWING);
+    expect(changes.length).to.equal(before);
+    m.add(snapshot(2), 8000, FLOWING);
+    expect(changes.length).to.equal(before + 1);
+    expect(m.quality.local.reasons).to.deep.equal([]);
   });
 
   it('is unknown while the other side is muted with no video to judge', () => {
@@ -134,6 +148,10 @@ describe('quality monitor', () => {
     expect(totals.levels.unknown).to.equal(3000);
     expect(totals.levels['5']).to.be.at.least(6000);
     expect(totals.minMos).to.be.lessThan(totals.meanMos!);
+    // Of what this side received: a peer's poorer report does not count in them.
+    m.onPeerReport({ level: 1, mos: 1.5, audio: 1.5, video: null, reasons: ['loss'] });
+    run(15, 16);
+    expect(m.totals.minMos).to.be.greaterThan(1.5);
     expect(totals.meanRttMs).to.equal(40);
     // Three windows of 10 % (5 of 50 packets), of the 700 packets expected in 14 s.
     expect(totals.lossPercent).to.equal(2.14);

@@ -139,6 +139,7 @@ describe('bad input', () => {
     ['a candidate with a numeric candidate', 'candidate', { callId: 'c', candidate: { candidate: 42 } }, 'invalid-payload'],
     ['a callId with odd characters', 'hangup', { callId: 'a b' }, 'invalid-payload'],
     ['a quality report with a level of 6', 'quality', { callId: 'c', level: 6, mos: null, audio: null, video: null, reasons: [] }, 'invalid-payload'],
+    ['a quality report naming a reason twice', 'quality', { callId: 'c', level: 2, mos: 3, audio: 3, video: null, reasons: ['loss', 'loss'] }, 'invalid-payload'],
     ['a quality report with an unknown reason', 'quality', { callId: 'c', level: 2, mos: 3, audio: 3, video: null, reasons: ['ghosts'] }, 'invalid-payload'],
     ['a quality report with a score above the scale', 'quality', { callId: 'c', level: 5, mos: 9, audio: 4, video: null, reasons: [] }, 'invalid-payload'],
     ['an oversized description', 'description', { callId: 'c', description: { type: 'offer', sdp: 'x'.repeat(100_000) } }, 'payload-too-large'],
