@@ -26,13 +26,12 @@
  * makes every camera open N ms later, as real webcams do (the fake device opens in tens of ms). `run()` is what
  * `npm run bench` calls.
  */
-import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { withBrowser } from './browser-run.js';
 import { startBenchServers, type BenchServers, type PageName } from './call-setup/servers.js';
-import { processStat } from './proc.js';
+import { chromiumCpuMs } from './proc.js';
 import { bounded } from './wait.js';
 import { quantiles, ratio, table, type BenchOptions, type BenchSection } from './stats.js';
 
@@ -147,36 +146,6 @@ function figures(sample: Sample): Figures {
   };
 }
 
-/**
- * CPU time (user + system) of this process's Chromium descendants, in ms, from /proc; null where there is no
- * /proc. Playwright starts Chromium as a child of this process, and every Chromium process descends from it;
- * the bench's servers are children too, but not Chromium.
- */
-function chromiumCpuMs(): number | null {
-  let pids: number[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
-  } catch {
-    return null;
-  }
-  const info = new Map<number, ReturnType<typeof processStat>>();
-  for (const pid of pids) {
-    try {
-      info.set(pid, processStat(pid));
-    } catch {
-      // The process ended while we read.
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = info.get(pid)?.parent, hops = 0; p && hops < 64; p = info.get(p)?.parent, hops++) if (p === process.pid) return true;
-    return false;
-  };
-  let seconds = 0;
-  for (const [pid, { command, cpuSeconds }] of info) if (/chrom/i.test(command) && descends(pid)) seconds += cpuSeconds;
-  return Math.round(seconds * 1000);
-}
-
-
 const message = (error: unknown) => (error as Error)?.message?.split('\n')[0] ?? String(error);
 
 /**
@@ -184,8 +153,8 @@ const message = (error: unknown) => (error as Error)?.message?.split('\n')[0] ??
  * `PRESENT` is when the callee is in place for the caller to arrive: its PeerJS id registered, its relay room
  * joined, its widget alone in the room.
  */
-const ARMED = 'window.bench?.armed === true';
-const PRESENT: Record<PageName, string> = {
+export const ARMED = 'window.bench?.armed === true';
+export const PRESENT: Record<PageName, string> = {
   floor: ARMED,
   peerjs: ARMED,
   socketio: ARMED,

@@ -2,7 +2,7 @@
  * What Linux's /proc says about a process, for the benches that measure processes from outside.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks: number | undefined;
 /** Ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 nearly everywhere), read once when needed. */
@@ -31,3 +31,32 @@ export function processStat(pid: number): { parent: number; command: string; cpu
 
 /** User + system CPU seconds a process has used so far. */
 export const cpuSeconds = (pid: number) => processStat(pid).cpuSeconds;
+
+/**
+ * CPU time (user + system) of this process's Chromium descendants, in ms, from /proc; null where there is no
+ * /proc. Playwright starts Chromium as a child of this process, and every Chromium process descends from it;
+ * the bench's servers are children too, but not Chromium.
+ */
+export function chromiumCpuMs(): number | null {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  } catch {
+    return null;
+  }
+  const info = new Map<number, ReturnType<typeof processStat>>();
+  for (const pid of pids) {
+    try {
+      info.set(pid, processStat(pid));
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let p = info.get(pid)?.parent, hops = 0; p && hops < 64; p = info.get(p)?.parent, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let seconds = 0;
+  for (const [pid, { command, cpuSeconds }] of info) if (/chrom/i.test(command) && descends(pid)) seconds += cpuSeconds;
+  return Math.round(seconds * 1000);
+}

@@ -12,8 +12,13 @@
  *   (c) link restored → remote video frames decoding again.
  * Times come from Date.now() in the pages and in this process: one machine, one clock.
  *
- * Options: `--runs N` (default 10), `--quick` (2 runs), `--readme` (put the table in the README). Needs root,
- * like the NAT lab.
+ * Then, on one more call, how fast the quality score notices loss: N times, 5 % of client A's outgoing packets
+ * dropped (iptables on its router) until client B's widget shows 3 bars or fewer, then the loss lifted until it
+ * shows 4 or more again. Per repetition it records loss on → B's first lower level and → B at ≤ 3 bars (times of
+ * the `call-quality-change` events in B's page), and loss lifted → ≥ 4 bars.
+ *
+ * Options: `--runs N` (default 10, for both parts), `--quick` (2 runs), `--readme` (put the tables in the
+ * README). Needs root, like the NAT lab.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -181,6 +186,64 @@ async function oneRun(world: LabWorld): Promise<Sample[]> {
   }
 }
 
+/** Loss switched on → the level changes; bounded like the rest. */
+const LOSS_PERCENT = 5;
+const LOSS_LIMIT_MS = 20_000;
+const LIFT_LIMIT_MS = 30_000;
+
+interface LossSample {
+  /** Loss on → B's first lower level, and → B at ≤ 3 bars; loss lifted → B at ≥ 4 bars (ms). */
+  firstDrop: number | null;
+  atMost3: number | null;
+  backTo4: number | null;
+}
+
+/** The first `call-quality-change` at or after `since` whose level passes `test`, from B's page. */
+async function levelAt(h: Host, since: number, test: string): Promise<number | null> {
+  return (await h.page.evaluate(`(window.events.find((e) => e.type === 'call-quality-change' && e.at >= ${since} && e.level !== null && (${test})) ?? {}).at ?? null`)) as number | null;
+}
+
+async function lossRuns(world: LabWorld, runs: number): Promise<{ samples: LossSample[]; failures: string[] }> {
+  const { lab } = world;
+  lab.setRouter(lab.ns.routerA, 'symmetric');
+  lab.setRouter(lab.ns.routerB, 'symmetric');
+  const iceUrl = { 'ice-servers-url': `${ORIGIN}/ice-servers` };
+  const { alice, bob, ra, rb } = await call(world, [lab.ns.clientA, iceUrl], [lab.ns.clientB, iceUrl]);
+  const samples: LossSample[] = [];
+  const failures: string[] = [];
+  const level = (min: number, max: number, timeout: number) =>
+    bob.page.waitForFunction(`(() => { const l = document.querySelector('call-widget').quality?.level; return l != null && l >= ${min} && l <= ${max}; })()`, undefined, { timeout, polling: 100 });
+  try {
+    if (ra.state !== 'connected' || rb.state !== 'connected') throw new Error(`the call did not connect: ${ra.state}/${rb.state}`);
+    // A clean start: 5 bars (the warm-up is 3 windows and a rise takes two).
+    await level(5, 5, 30_000);
+    for (let i = 1; i <= runs; i++) {
+      const before = (await bob.page.evaluate(`document.querySelector('call-widget').quality.level`)) as number;
+      const lossAt = Date.now();
+      lab.egressLoss(lab.ns.routerA, LOSS_PERCENT);
+      let liftedAt: number;
+      try {
+        await level(0, 3, LOSS_LIMIT_MS).catch(() => {});
+      } finally {
+        lab.setRouter(lab.ns.routerA, 'symmetric');
+        liftedAt = Date.now();
+      }
+      // Back to 5, so the next repetition starts where this one did.
+      await level(4, 5, LIFT_LIMIT_MS).catch(() => {});
+      const [drop, low, back] = await Promise.all([levelAt(bob, lossAt, `e.level < ${before}`), levelAt(bob, lossAt, 'e.level <= 3'), levelAt(bob, liftedAt, 'e.level >= 4')]);
+      const sample = { firstDrop: drop && drop - lossAt, atMost3: low && low - lossAt, backTo4: back && back - liftedAt };
+      samples.push(sample);
+      console.log(`loss run ${i}/${runs}: first drop ${seconds(sample.firstDrop)} s, ≤ 3 bars ${seconds(sample.atMost3)} s; lifted → ≥ 4 bars ${seconds(sample.backTo4)} s`);
+      await level(5, 5, LIFT_LIMIT_MS).catch(() => failures.push(`loss run ${i}: not back to 5 bars within ${LIFT_LIMIT_MS / 1000} s`));
+    }
+  } catch (error) {
+    failures.push(`loss runs: ${(error as Error).message.split('\n')[0]}`);
+  } finally {
+    await close(alice, bob);
+  }
+  return { samples, failures };
+}
+
 const seconds = (ms: number | null) => (ms === null ? '–' : (ms / 1000).toFixed(2));
 
 async function main() {
@@ -192,6 +255,7 @@ async function main() {
   const world = new LabWorld();
   const samples: Sample[] = [];
   const failures: string[] = [];
+  let loss: { samples: LossSample[]; failures: string[] } = { samples: [], failures: [] };
   try {
     await world.start();
     for (let i = 1; i <= runs; i++) {
@@ -204,6 +268,8 @@ async function main() {
         console.log(`run ${i}/${runs} failed: ${(error as Error).message}`);
       }
     }
+    loss = await lossRuns(world, runs);
+    failures.push(...loss.failures);
   } finally {
     world.teardown();
   }
@@ -235,19 +301,37 @@ async function main() {
     '|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.metric} | ${r.side} | ${seconds(r.median)} | ${seconds(r.p90)} | ${r.n} | ${r.goal} | ${r.met} |`),
   ].join('\n');
-  console.log(`\n${table}\n`);
+  const lossStat = (key: keyof LossSample) => {
+    const values = loss.samples.map((s) => s[key]).filter((v): v is number => v !== null);
+    const [median, p90] = quantiles(values, [0.5, 0.9]);
+    return { median, p90, n: values.length };
+  };
+  const lossRows = [
+    { metric: `${LOSS_PERCENT} % loss on → first lower level`, ...lossStat('firstDrop'), goal: '', met: '' },
+    { metric: `${LOSS_PERCENT} % loss on → ≤ 3 bars`, ...lossStat('atMost3'), goal: '≤ 5 s', met: within(lossStat('atMost3').median, 5000) },
+    { metric: 'loss lifted → ≥ 4 bars', ...lossStat('backTo4'), goal: '≤ 15 s', met: within(lossStat('backTo4').median, 15_000) },
+  ];
+  const lossTable = [
+    `Quality level after ${LOSS_PERCENT} % loss on one side's uplink, at the other side, ${runs} repetitions on one call, ${date}, ${machine} (seconds; n = repetitions where the level was seen)`,
+    '',
+    '| metric | median | p90 | n | goal | met |',
+    '|---|---|---|---|---|---|',
+    ...lossRows.map((r) => `| ${r.metric} | ${seconds(r.median)} | ${seconds(r.p90)} | ${r.n} | ${r.goal} | ${r.met} |`),
+  ].join('\n');
+  console.log(`\n${table}\n\n${lossTable}\n`);
   if (failures.length) console.log(`runs that failed: ${failures.join('; ')}`);
 
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/reconnect-${date}${args.includes('--quick') ? '-quick' : ''}.json`;
-  writeFileSync(file, JSON.stringify({ date, machine, node: process.version, cutSeconds: CUT_SECONDS, runs, samples, rows, failures }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date, machine, node: process.version, cutSeconds: CUT_SECONDS, runs, samples, rows, loss: { percent: LOSS_PERCENT, samples: loss.samples, rows: lossRows }, failures }, null, 2) + '\n');
   console.log(`written to ${file}`);
   if (args.includes('--readme') && !args.includes('--quick') && samples.length) {
     writeReadmeSection('reconnect', table);
+    if (loss.samples.length) writeReadmeSection('quality-loss', lossTable);
     console.log('README.md updated');
   }
   // Proof that it works: a bench whose every run failed says so with its exit code.
-  if (!samples.length) process.exit(1);
+  if (!samples.length || !loss.samples.length) process.exit(1);
 }
 
 await main();

@@ -5,14 +5,17 @@
  *   2. bundle: what `dist/call-widget.js` weighs, by input, beside PeerJS and socket.io-client;
  *   3. server: memory and time for idle connections beside PeerServer, and signaling throughput;
  *   4. camera switch: a camera switched mid-call until the peer shows the new camera, the widget's
- *      `replaceTrack` against a renegotiating switch (`removeTrack` + `addTrack` and a new offer/answer).
+ *      `replaceTrack` against a renegotiating switch (`removeTrack` + `addTrack` and a new offer/answer);
+ *   5. call CPU: Chromium's CPU time over a minute of a connected call, the widget against the plain
+ *      Socket.IO relay page.
  * Prints one markdown document, writes it with the raw figures to `bench/results/<date>.{md,json}`, and with
  * `--readme` puts it in the README. `--quick`: a few runs each, to prove the benches work (CI); not a
- * measurement. `--only call-setup,bundle,server,camera-switch` runs some of them.
+ * measurement. `--only call-setup,bundle,server,camera-switch,call-cpu` runs some of them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { run as bundle } from './bundle.js';
+import { run as callCpu } from './call-cpu.js';
 import { run as callSetup } from './call-setup.js';
 import { run as cameraSwitch } from './camera-switch.js';
 import { writeReadmeSection } from './readme-section.js';
@@ -24,6 +27,7 @@ const SECTIONS: Record<string, (options: BenchOptions) => Promise<BenchSection>>
   bundle,
   server,
   'camera-switch': cameraSwitch,
+  'call-cpu': callCpu,
 };
 
 const args = process.argv.slice(2);

@@ -98,6 +98,32 @@ export class LabWorld {
     this.lab.teardown();
   }
 
+  /**
+   * A TURN server address on the public host whose traffic to coturn can be delayed (test/network/delay-line.ts):
+   * `urls` for a client's ICE servers, `delay(ms)` to change the delay. Stopped at teardown.
+   */
+  async startDelayLine(): Promise<{ urls: string; delay(ms: number): Promise<void> }> {
+    const child = this.lab.spawn(this.lab.ns.pub, process.execPath, ['--import', 'tsx', 'test/network/delay-line.ts', INET.pub, '3478', INET.signaling, '3478'], {}, 'pipe');
+    const lines: string[] = [];
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
+    const until = async (line: string, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!lines.includes(line)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the delay line did not say "${line}" within ${timeoutMs} ms: ${lines.join(' / ')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      lines.splice(lines.indexOf(line), 1);
+    };
+    await until('ready', 15_000);
+    return {
+      urls: `turn:${INET.pub}:3478?transport=udp`,
+      delay: async (ms: number) => {
+        child.stdin!.write(`${ms}\n`);
+        await until(`delay ${ms}`, 5000);
+      },
+    };
+  }
+
   /** Opens the widget in Chromium inside `namespace`; the page comes from the lab's signaling origin. */
   async host(namespace: string, room: string, name: string, options: WidgetOptions, routes: Routes = {}): Promise<Host> {
     const browser = await chromium.launch({
@@ -125,7 +151,7 @@ export class LabWorld {
   // Everything the widget reports, for the test to read afterwards.
   window.events = [];
   const el = document.querySelector('call-widget');
-  for (const type of ['call-state-change', 'call-error', 'call-reconnect']) {
+  for (const type of ['call-state-change', 'call-error', 'call-reconnect', 'call-quality-change']) {
     el.addEventListener(type, (e) => window.events.push({ type, at: Date.now(), ...e.detail }));
   }
 </script>`,

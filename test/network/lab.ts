@@ -140,6 +140,14 @@ export class NatLab {
     this.exec(router, 'iptables', '-I', 'FORWARD', '1', '-p', 'udp', '-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP');
   }
 
+  /**
+   * Drops a share of the UDP packets a router's client sends (its uplink only), at random: the lossy Wi-Fi or
+   * uplink of one side. Undone by `setRouter`.
+   */
+  egressLoss(router: string, percent: number): void {
+    this.exec(router, 'iptables', '-I', 'FORWARD', '1', '-i', 'lan', '-p', 'udp', '-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP');
+  }
+
   /** Blocks WebSocket upgrades through a router, as some corporate proxies do; plain HTTP still passes. */
   blockWebSocket(router: string): void {
     this.exec(router, 'iptables', '-I', 'FORWARD', '1', '-p', 'tcp', '-m', 'string', '--algo', 'bm', '--icase', '--string', 'upgrade: websocket', '-j', 'REJECT', '--reject-with', 'tcp-reset');
@@ -158,10 +166,10 @@ export class NatLab {
   }
 
   /** Starts a long-running process inside a namespace; it is killed at teardown. */
-  spawn(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  spawn(name: string, command: string, args: string[], env: Record<string, string> = {}, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', name, command, ...args], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin, 'pipe', 'pipe'],
     });
     this.#processes.push(child);
     return child;
