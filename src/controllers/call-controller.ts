@@ -10,8 +10,7 @@ import { CallSession, type CallErrorInfo, type CallSessionConfig } from '../core
 import type { IceDiagnosticSummary } from '../core/ice-diagnostics.js';
 import { resolveWidgetConfig, type WidgetAttributes } from '../core/widget-config.js';
 import { QualityAlert } from '../core/quality-alert.js';
-import type { CallQuality } from '../core/quality-monitor.js';
-import type { StatsWindow } from '../core/stats-window.js';
+import type { CallQuality, SecondOfStats } from '../core/quality-monitor.js';
 import { CallErrorEvent, CallQualityChangeEvent, CallReconnectEvent, CallStateChangeEvent, CallSummaryEvent } from '../events.js';
 import { qualityLabel } from '../messages.js';
 import { ErrorCode, type Peer } from '../protocol/protocol.js';
@@ -54,7 +53,7 @@ export class CallController implements ReactiveController {
   /** The call's quality from its first media on; null outside a call. */
   quality: CallQuality | null = null;
   /** The last second of stats behind it, for the debug panel. */
-  figures: StatsWindow | null = null;
+  figures: SecondOfStats | null = null;
   /** What the live region says of a drop to a poor connection; empty once it is better again. */
   announcement = '';
   readonly #alert = new QualityAlert();
@@ -203,7 +202,7 @@ export class CallController implements ReactiveController {
    * Re-renders when the indicator's label changes (the level, its reasons), and tells the page when the level
    * does; a drop to 2 bars or fewer is announced (`QualityAlert` says when).
    */
-  #onQuality(quality: CallQuality | null, figures: StatsWindow | null): void {
+  #onQuality(quality: CallQuality | null, figures: SecondOfStats | null): void {
     const before = this.quality;
     this.quality = quality;
     this.figures = figures;

@@ -55,6 +55,9 @@ export interface QualityTotals {
   lossPercent: number;
 }
 
+/** A second's figures and the snapshot at its end, for the debug panel. */
+export type SecondOfStats = StatsWindow & { stats: ReadonlyMap<string, RtcStat> };
+
 export interface QualityInputs {
   /** Video is expected from the peer (a video m-line receiving, and its camera on). */
   receivesVideo: boolean;
@@ -92,7 +95,7 @@ export class QualityMonitor {
   #sentKey = '';
   #sentFps: number | undefined;
   /** The last second's figures, for the debug panel. */
-  figures: StatsWindow | null = null;
+  figures: SecondOfStats | null = null;
   #loss = 0;
   #delay = 0;
   readonly #totals = { levels: Object.fromEntries(LEVEL_KEYS.map((key) => [key, 0])) as LevelTimes, mos: 0, mosCount: 0, minMos: Infinity, rtt: 0, rttCount: 0, lost: 0, expected: 0 };
@@ -152,7 +155,10 @@ export class QualityMonitor {
     // A change into or out of reconnecting is scored at once: the level goes to 0 without waiting a window.
     if (last && now - last.at < WINDOW_MS && last.reconnecting === inputs.reconnecting) return;
     this.#last = { stats, at: now, reconnecting: inputs.reconnecting };
-    if (last) this.#score(statsWindow(last.stats, stats, (now - last.at) / 1000), inputs);
+    if (!last) return;
+    const window = statsWindow(last.stats, stats, (now - last.at) / 1000);
+    this.figures = { ...window, stats };
+    this.#score(window, inputs);
   }
 
   /** A new connection (a rebuild) counts from zero: the next snapshot is a baseline, not a window. */
@@ -167,7 +173,6 @@ export class QualityMonitor {
   }
 
   #score(window: StatsWindow, { receivesVideo, peerMuted, reconnecting }: QualityInputs): void {
-    this.figures = window;
     const audioIn = audioFigures(window);
     const videoIn = receivesVideo ? videoFigures(window, this.#peer) : null;
     const audio = audioIn && !peerMuted ? audioMos(audioIn) : null;

@@ -10,8 +10,7 @@ import type { CallPath, IceDiagnosticSummary } from './ice-diagnostics.js';
 import { IceServerProvider } from './ice-servers.js';
 import type { CaptureState, LocalMedia, LocalMediaHolder } from './local-media.js';
 import type { PeerConnectionFactory } from './peer-connection.js';
-import type { CallQuality, QualityTotals } from './quality-monitor.js';
-import type { StatsWindow } from './stats-window.js';
+import type { CallQuality, QualityTotals, SecondOfStats } from './quality-monitor.js';
 import { SignalingClient, type SignalingClientOptions } from './signaling-client.js';
 
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
@@ -82,7 +81,7 @@ export interface CallSessionHost {
   /** The peer's microphone and camera as it says (`media-state`), during a call. */
   onPeerMediaState?(state: CaptureState): void;
   /** The call's quality: after each second of stats from the first media on, and each report of the peer. */
-  onQuality?(quality: CallQuality | null, figures?: StatsWindow | null): void;
+  onQuality?(quality: CallQuality | null, figures?: SecondOfStats | null): void;
   /** The peer's voice level (0-1 of full scale), twice a second during a call. */
   onPeerLevel?(level: number): void;
   /** A call is over (whatever its outcome). */

@@ -135,6 +135,8 @@ describe('call quality on a real call', function () {
     const text = part(alice, 'debug')!.textContent!;
     expect(text).to.match(/state connected; path direct udp/);
     expect(text).to.match(/rtt \d+ ms/);
+    expect(text).to.match(/candidates: local [^;]*host\/udp \d/);
+    expect(text).to.match(/pairs [^\n]*succeeded \d/);
     expect(text).to.match(/received: level [\d?], mos (\d\.\d\d|-), audio \d\.\d\d/);
     expect(text).to.match(/^\d\d:\d\d:\d\d connected$/m);
   });
